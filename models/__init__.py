@@ -1,0 +1,24 @@
+"""Tortoise models of Balances: tables, fields, indexes and constraints, nothing else."""
+
+from models.access import Admin, AdminGrant
+from models.contract import Contract, Holder, Team
+from models.ledger import LedgerEntry, Lot, Transfer
+from models.usage import UsageDaily, UsageEvent
+
+APP_LABEL = 'balances'
+MODEL_MODULES = ['models.contract', 'models.ledger', 'models.usage', 'models.access']
+
+__all__ = [
+    'APP_LABEL',
+    'MODEL_MODULES',
+    'Admin',
+    'AdminGrant',
+    'Contract',
+    'Holder',
+    'LedgerEntry',
+    'Lot',
+    'Team',
+    'Transfer',
+    'UsageDaily',
+    'UsageEvent',
+]

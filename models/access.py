@@ -1,0 +1,35 @@
+"""Administrators who sign in to the web UI, and the contracts they were granted."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.contract import Contract
+
+
+class Admin(Model):
+    """An administrator, whose password is kept only as an argon2 hash."""
+
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=200)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = 'admin'
+
+
+class AdminGrant(Model):
+    """An administrator may see and act on this contract."""
+
+    id = fields.IntField(primary_key=True)
+    admin: fields.ForeignKeyRelation[Admin] = fields.ForeignKeyField(
+        'balances.Admin', related_name='grants', on_delete=fields.CASCADE
+    )
+    contract: fields.ForeignKeyRelation[Contract] = fields.ForeignKeyField(
+        'balances.Contract', related_name='grants', on_delete=fields.RESTRICT
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = 'admin_grant'
+        unique_together = (('admin', 'contract'),)

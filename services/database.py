@@ -1,0 +1,74 @@
+"""Database wiring
+
+One Tortoise configuration for the app, the tests and the ``tortoise`` CLI (``tortoise -c
+services.database.TORTOISE_ORM makemigrations``). The schema is created and upgraded by Tortoise's built-in
+migrations in ``models/migrations``, never by ``generate_schemas``.
+"""
+
+import os
+from typing import Any
+
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.migrations.executor import MigrationExecutor
+
+from models import APP_LABEL, MODEL_MODULES
+
+DEFAULT_DB_URL = 'sqlite://data/balances.sqlite3'
+
+
+def tortoise_config(db_url: str) -> dict[str, Any]:
+    """The Tortoise configuration for a database URL (``sqlite://PATH`` or ``postgres://…``)."""
+    return {
+        'connections': {'default': db_url},
+        'apps': {APP_LABEL: {'models': MODEL_MODULES, 'migrations': 'models.migrations'}},
+        'use_tz': True,
+        'timezone': 'UTC',
+    }
+
+
+TORTOISE_ORM = tortoise_config(os.environ.get('BALANCES_DB_URL', DEFAULT_DB_URL))
+
+
+def ensure_sqlite_folder(db_url: str) -> None:
+    """Create the folder of a SQLite file, so that a fresh clone starts without a manual step."""
+    if db_url.startswith('sqlite://') and ':memory:' not in db_url:
+        folder = os.path.dirname(db_url.removeprefix('sqlite://'))
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+
+
+async def open_database(db_url: str, *, apply_migrations: bool = True) -> None:
+    """Initialise Tortoise for this process, then create or upgrade the schema on that same connection.
+
+    Migrating on the open connection (rather than through ``tortoise.migrations.api.migrate``, which opens and
+    closes its own) keeps an in-memory SQLite database alive for the tests.
+    """
+    ensure_sqlite_folder(db_url)
+    config = tortoise_config(db_url)
+    await Tortoise.init(config=config)
+    if apply_migrations:
+        try:
+            await MigrationExecutor(connection(), config['apps']).migrate()
+        except BaseException:
+            await Tortoise.close_connections()
+            raise
+
+
+async def close_database() -> None:
+    await Tortoise.close_connections()
+
+
+def connection() -> BaseDBAsyncClient:
+    return connections.get('default')
+
+
+def is_postgres(conn: BaseDBAsyncClient | None = None) -> bool:
+    return (conn or connection()).capabilities.dialect == 'postgres'
+
+
+def placeholders(conn: BaseDBAsyncClient, count: int, start: int = 1) -> list[str]:
+    """Positional parameter markers of the connection's dialect (``?`` for SQLite, ``$n`` for PostgreSQL)."""
+    if is_postgres(conn):
+        return [f'${i}' for i in range(start, start + count)]
+    return ['?'] * count
