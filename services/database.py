@@ -6,9 +6,11 @@ migrations in ``models/migrations``, never by ``generate_schemas``.
 """
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base import executor
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.executor import MigrationExecutor
 
@@ -46,6 +48,8 @@ async def open_database(db_url: str, *, apply_migrations: bool = True) -> None:
     """
     ensure_sqlite_folder(db_url)
     config = tortoise_config(db_url)
+    # Tortoise caches INSERT statements by connection name, not by dialect: drop those of a previous database
+    executor.EXECUTOR_CACHE.clear()
     await Tortoise.init(config=config)
     if apply_migrations:
         try:
@@ -72,3 +76,20 @@ def placeholders(conn: BaseDBAsyncClient, count: int, start: int = 1) -> list[st
     if is_postgres(conn):
         return [f'${i}' for i in range(start, start + count)]
     return ['?'] * count
+
+
+MAX_PARAMETERS = 30_000  # under SQLite's 32,766 and PostgreSQL's 32,767 bound parameters per statement
+
+
+async def insert_rows(
+    conn: BaseDBAsyncClient, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, suffix: str = ''
+) -> None:
+    """Insert rows with multi-row ``INSERT … VALUES`` statements, as few as the parameter limit allows."""
+    per_statement = max(1, MAX_PARAMETERS // len(columns))
+    names = ', '.join(f'"{column}"' for column in columns)
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        marks = iter(placeholders(conn, len(chunk) * len(columns)))
+        values = ', '.join('(' + ', '.join(next(marks) for _ in columns) + ')' for _ in chunk)
+        params = [value for row in chunk for value in row]
+        await conn.execute_query(f'INSERT INTO "{table}" ({names}) VALUES {values} {suffix}', params)

@@ -1,0 +1,1 @@
+"""The domain of Balances: async, framework-free, returning frozen dataclasses."""

@@ -1,0 +1,51 @@
+"""The consumption order, as a pure function
+
+Usage and transfers draw from a holder's unexpired lots: earliest ``expires_at`` first; on equal expiry the lot
+with the smaller original quantity; then the earlier ``purchased_at``; then creation order. One draw may span
+lots. Quantities are integer units.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass
+class LotState:
+    """A lot as the allocator sees it; ``remaining`` changes as draws are taken in a batch."""
+
+    id: int
+    holder_id: int
+    original: int
+    remaining: int
+    purchased_at: datetime
+    expires_at: datetime
+
+
+def consumption_order(lot: LotState) -> tuple[datetime, int, datetime, int]:
+    return (lot.expires_at, lot.original, lot.purchased_at, lot.id)
+
+
+def usable(lots: list[LotState], now: datetime) -> list[LotState]:
+    """The lots that can be drawn from at ``now``, in consumption order."""
+    return sorted((lot for lot in lots if lot.remaining > 0 and lot.expires_at > now), key=consumption_order)
+
+
+def available(lots: list[LotState], now: datetime) -> int:
+    return sum(lot.remaining for lot in usable(lots, now))
+
+
+def allocate(lots: list[LotState], units: int, now: datetime) -> list[tuple[LotState, int]] | None:
+    """Take ``units`` from ``lots`` in consumption order, or ``None`` (and take nothing) if they cannot cover it."""
+    draws: list[tuple[LotState, int]] = []
+    needed = units
+    for lot in usable(lots, now):
+        take = min(lot.remaining, needed)
+        draws.append((lot, take))
+        needed -= take
+        if needed == 0:
+            break
+    if needed > 0:
+        return None
+    for lot, take in draws:
+        lot.remaining -= take
+    return draws

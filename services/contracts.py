@@ -1,0 +1,105 @@
+"""Contracts and teams
+
+A contract's mode is fixed at creation from the region table; the ledger's holders are created with it: one pool
+for a cloud-credit contract, one holder per team for a Flex contract.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from models import Contract, Holder, Team
+from services import regions
+from services.errors import Conflict, InvalidInput, UnknownContract
+
+
+@dataclass(frozen=True)
+class ContractInfo:
+    id: int
+    name: str
+    region: str
+    mode: regions.Mode
+    timezone: str
+
+    @property
+    def is_flex(self) -> bool:
+        return self.mode == regions.FLEX
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    id: int
+    name: str
+
+
+def _info(contract: Contract) -> ContractInfo:
+    mode = regions.FLEX if contract.mode == regions.FLEX else regions.CLOUD_CREDITS
+    return ContractInfo(contract.id, contract.name, contract.region, mode, contract.timezone)
+
+
+def _name(value: str, field: str, max_length: int) -> str:
+    name = value.strip() if isinstance(value, str) else ''
+    if not 1 <= len(name) <= max_length:
+        raise InvalidInput(field, f'must be 1 to {max_length} characters')
+    return name
+
+
+def check_timezone(timezone: str) -> str:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput('timezone', f'{timezone!r} is not an IANA time zone') from None
+    return timezone
+
+
+async def create_contract(name: str, region: str, timezone: str = 'UTC') -> ContractInfo:
+    name = _name(name, 'name', 200)
+    code = region.strip().upper() if isinstance(region, str) else ''
+    mode = regions.mode_of(code) if len(code) == 2 else None
+    if mode is None:
+        raise InvalidInput('region', f'{region!r} is not a known region (ISO 3166-1 alpha-2)')
+    check_timezone(timezone)
+    async with in_transaction() as conn:
+        contract = await Contract.create(name=name, region=code, mode=mode, timezone=timezone, using_db=conn)
+        if mode == regions.CLOUD_CREDITS:
+            await Holder.create(contract=contract, team=None, using_db=conn)
+    return _info(contract)
+
+
+async def create_team(contract_id: int, name: str) -> TeamInfo:
+    contract = await _contract(contract_id)
+    name = _name(name, 'name', 100)
+    try:
+        async with in_transaction() as conn:
+            team = await Team.create(contract=contract, name=name, using_db=conn)
+            if contract.mode == regions.FLEX:
+                await Holder.create(contract=contract, team=team, using_db=conn)
+    except IntegrityError:
+        raise Conflict(f'the contract already has a team named {name!r}') from None
+    return TeamInfo(team.id, team.name)
+
+
+async def _contract(contract_id: int) -> Contract:
+    contract = await Contract.get_or_none(id=contract_id)
+    if contract is None:
+        raise UnknownContract(contract_id)
+    return contract
+
+
+async def get_contract(contract_id: int) -> ContractInfo:
+    return _info(await _contract(contract_id))
+
+
+async def list_contracts(ids: Iterable[int] | None = None) -> list[ContractInfo]:
+    """Contracts sorted by name, all of them or only those among ``ids``."""
+    query = Contract.all() if ids is None else Contract.filter(id__in=list(ids))
+    return [_info(contract) for contract in await query.order_by('name', 'id')]
+
+
+async def list_teams(contract_id: int) -> list[TeamInfo]:
+    await _contract(contract_id)
+    rows = await Team.filter(contract_id=contract_id).order_by('name', 'id').values_list('id', 'name')
+    return [TeamInfo(team_id, name) for team_id, name in rows]

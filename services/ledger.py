@@ -1,0 +1,304 @@
+"""The ledger: purchases, consumption and transfers
+
+Every write locks the holders it touches (``SELECT … FOR UPDATE`` on PostgreSQL, in ascending id order so that
+two writers never wait on each other; SQLite's single connection serialises transactions by itself), re-reads
+their lots, checks idempotency, allocates in consumption order, and appends ledger entries, all in one
+transaction. A refused call raises a ``services.errors`` exception and writes nothing.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from models import Contract, Holder, LedgerEntry, Lot, Team, Transfer
+from services import bus, database, regions, rollup
+from services.allocation import LotState, allocate, available
+from services.checks import client_id_of, fingerprint, instant, units_of
+from services.clock import resolve
+from services.errors import (
+    ClientIdConflict,
+    InsufficientBalance,
+    InvalidInput,
+    TransfersNotAvailable,
+    UnknownContract,
+    UnknownTeam,
+    WrongMode,
+)
+from services.quantity import format_quantity, from_units
+from services.retry import retrying
+from services.usage_input import CheckedUsage, UsageInput, checked_events
+
+DEFAULT_VALIDITY = timedelta(days=365)
+
+__all__ = ['LotMove', 'PurchaseResult', 'TransferResult', 'UsageInput', 'consume', 'preview_transfer', 'purchase']
+
+
+@dataclass(frozen=True)
+class LotMove:
+    """Tokens with one expiry date that a transfer moves (or would move)."""
+
+    expires_at: datetime
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class PurchaseResult:
+    id: str
+    team: int | None
+    quantity: Decimal
+    purchased_at: datetime
+    expires_at: datetime
+    created: bool
+
+
+@dataclass(frozen=True)
+class ConsumeResult:
+    accepted: int
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    id: str
+    from_team: int
+    to_team: int
+    quantity: Decimal
+    lots: tuple[LotMove, ...]
+    created: bool
+
+
+async def contract_of(contract_id: int) -> Contract:
+    contract = await Contract.get_or_none(id=contract_id)
+    if contract is None:
+        raise UnknownContract(contract_id)
+    return contract
+
+
+async def holders_of(contract: Contract) -> dict[int | None, int]:
+    """Holder ids by team id (Flex), or ``{None: pool}`` (cloud credits)."""
+    rows = await Holder.filter(contract_id=contract.id).values_list('team_id', 'id')
+    return {team_id: holder_id for team_id, holder_id in rows}
+
+
+async def lock_holders(conn: BaseDBAsyncClient, holder_ids: set[int]) -> None:
+    if database.is_postgres(conn):
+        marks = ', '.join(database.placeholders(conn, len(holder_ids)))
+        await conn.execute_query(
+            f'SELECT id FROM holder WHERE id IN ({marks}) ORDER BY id FOR UPDATE', sorted(holder_ids)
+        )
+
+
+async def open_lots(conn: BaseDBAsyncClient, holder_ids: set[int], now: datetime) -> dict[int, list[LotState]]:
+    rows = (
+        await Lot.filter(holder_id__in=holder_ids, remaining__gt=0, expires_at__gt=now)
+        .using_db(conn)
+        .values_list('id', 'holder_id', 'original', 'remaining', 'purchased_at', 'expires_at')
+    )
+    lots: dict[int, list[LotState]] = {holder_id: [] for holder_id in holder_ids}
+    for row in rows:
+        lots[row[1]].append(LotState(*row))
+    return lots
+
+
+async def save_remaining(conn: BaseDBAsyncClient, lots: list[LotState]) -> None:
+    if lots:
+        marks = database.placeholders(conn, 2)
+        await conn.execute_many(
+            f'UPDATE lot SET remaining = {marks[0]} WHERE id = {marks[1]}', [[lot.remaining, lot.id] for lot in lots]
+        )
+
+
+async def purchase(
+    contract_id: int,
+    *,
+    client_id: str,
+    quantity: object,
+    team: int | None = None,
+    purchased_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    now: datetime | None = None,
+) -> PurchaseResult:
+    """Record a purchase as a new lot of ``team`` (Flex) or of the contract's pool (cloud credits)."""
+    now = resolve(now)
+    contract = await contract_of(contract_id)
+    client_id = client_id_of(client_id)
+    units = units_of(quantity)
+    holders = await holders_of(contract)
+    if contract.mode == regions.FLEX and team is None:
+        raise WrongMode('team', 'is required: Flex tokens are held by a team')
+    if contract.mode == regions.CLOUD_CREDITS and team is not None:
+        raise WrongMode('team', 'must be omitted: shared cloud credits are held by the contract')
+    if team not in holders:
+        raise UnknownTeam(team)
+    bought = instant(purchased_at, 'purchased_at') if purchased_at is not None else now
+    if bought > now:
+        raise InvalidInput('purchased_at', 'is in the future')
+    expiry = instant(expires_at, 'expires_at') if expires_at is not None else bought + DEFAULT_VALIDITY
+    if expiry <= bought:
+        raise InvalidInput('expires_at', 'must be after purchased_at')
+    digest = fingerprint(team, units, purchased_at and bought, expires_at and expiry)
+
+    async def write() -> PurchaseResult:
+        async with in_transaction() as conn:
+            await lock_holders(conn, {holders[team]})
+            lot = await Lot.get_or_none(contract_id=contract.id, client_id=client_id).using_db(conn)
+            created = lot is None
+            if lot is None:
+                lot = await Lot.create(
+                    contract_id=contract.id, holder_id=holders[team], origin='purchase', client_id=client_id,
+                    fingerprint=digest, original=units, remaining=units, purchased_at=bought, expires_at=expiry,
+                    created_at=now, using_db=conn,
+                )  # fmt: skip
+                await LedgerEntry.create(
+                    contract_id=contract.id, holder_id=lot.holder_id, lot_id=lot.id, kind='purchase', quantity=units,
+                    created_at=now, using_db=conn,
+                )  # fmt: skip
+            elif lot.fingerprint != digest:
+                raise ClientIdConflict('purchase', client_id)
+            return PurchaseResult(client_id, team, from_units(lot.original), lot.purchased_at, lot.expires_at, created)
+
+    result = await retrying(write)
+    if result.created:
+        bus.publish(contract.id)
+    return result
+
+
+async def consume(contract_id: int, events: Sequence[UsageInput], *, now: datetime | None = None) -> ConsumeResult:
+    """Charge a batch of usage events, all or nothing; events already recorded with the same payload are skipped."""
+    now = resolve(now)
+    contract = await contract_of(contract_id)
+    holders = await holders_of(contract)
+    team_ids = set(await Team.filter(contract_id=contract.id).values_list('id', flat=True))
+    batch = checked_events(contract, holders, team_ids, events, now)
+    holder_ids = {event.holder_id for event in batch.unique}
+
+    async def write() -> ConsumeResult:
+        async with in_transaction() as conn:
+            await lock_holders(conn, holder_ids)
+            recorded = await rollup.recorded_fingerprints(conn, contract.id, [event.client_id for event in batch.unique])
+            new = []
+            for event in batch.unique:
+                if event.client_id not in recorded:
+                    new.append(event)
+                elif recorded[event.client_id] != event.fingerprint:
+                    raise ClientIdConflict('usage event', event.client_id)
+            lots = await open_lots(conn, {event.holder_id for event in new}, now)
+            entries: list[tuple[CheckedUsage, int, int]] = []
+            touched: dict[int, LotState] = {}
+            for event in new:
+                draws = allocate(lots[event.holder_id], event.units, now)
+                if draws is None:
+                    raise InsufficientBalance(
+                        holder='the team' if contract.mode == regions.FLEX else 'the contract',
+                        requested=format_quantity(from_units(event.units)),
+                        available=format_quantity(from_units(available(lots[event.holder_id], now))),
+                        event_id=event.client_id,
+                    )
+                for lot, take in draws:
+                    touched[lot.id] = lot
+                    entries.append((event, lot.id, take))
+            await rollup.record(conn, contract, new, entries, now)
+            await save_remaining(conn, list(touched.values()))
+            return ConsumeResult(len(new), batch.duplicates + len(batch.unique) - len(new))
+
+    result = await retrying(write)
+    if result.accepted:
+        bus.publish(contract.id)
+    return result
+
+
+async def _transfer_plan(
+    conn: BaseDBAsyncClient, contract: Contract, from_team: int, to_team: int, quantity: object, now: datetime
+) -> tuple[int, dict[int | None, int], list[tuple[LotState, int]]]:
+    if contract.mode != regions.FLEX:
+        raise TransfersNotAvailable()
+    units = units_of(quantity)
+    holders = await holders_of(contract)
+    for field, team in (('from_team', from_team), ('to_team', to_team)):
+        if team not in holders or team is None:
+            raise UnknownTeam(team, field=field)
+    if from_team == to_team:
+        raise InvalidInput('to_team', 'must be another team than from_team')
+    await lock_holders(conn, {holders[from_team], holders[to_team]})
+    source = (await open_lots(conn, {holders[from_team]}, now))[holders[from_team]]
+    draws = allocate(source, units, now)
+    if draws is None:
+        raise InsufficientBalance(
+            holder='the team',
+            requested=format_quantity(from_units(units)),
+            available=format_quantity(from_units(available(source, now))),
+        )
+    return units, holders, draws
+
+
+def _moves(draws: list[tuple[datetime, int]]) -> tuple[LotMove, ...]:
+    """Merge the draws by expiry, in consumption order."""
+    merged: dict[datetime, int] = {}
+    for expires_at, units in draws:
+        merged[expires_at] = merged.get(expires_at, 0) + units
+    return tuple(LotMove(expires_at, from_units(units)) for expires_at, units in sorted(merged.items()))
+
+
+async def preview_transfer(
+    contract_id: int, *, from_team: int, to_team: int, quantity: object, now: datetime | None = None
+) -> tuple[LotMove, ...]:
+    """What ``transfer`` would move now, with expiry dates; writes nothing."""
+    now = resolve(now)
+    contract = await contract_of(contract_id)
+    async with in_transaction() as conn:
+        _, _, draws = await _transfer_plan(conn, contract, from_team, to_team, quantity, now)
+    return _moves([(lot.expires_at, take) for lot, take in draws])
+
+
+async def transfer(
+    contract_id: int, *, client_id: str, from_team: int, to_team: int, quantity: object, now: datetime | None = None
+) -> TransferResult:
+    """Assign available tokens of one Flex team to another; the moved tokens keep their expiry dates."""
+    now = resolve(now)
+    contract = await contract_of(contract_id)
+    client_id = client_id_of(client_id)
+    digest = fingerprint(from_team, to_team, units_of(quantity))
+
+    async def write() -> TransferResult:
+        async with in_transaction() as conn:
+            done = await Transfer.get_or_none(contract_id=contract.id, client_id=client_id).using_db(conn)
+            if done is not None:
+                if done.fingerprint != digest:
+                    raise ClientIdConflict('transfer', client_id)
+                moved = await Lot.filter(transfer_id=done.id).using_db(conn).values_list('expires_at', 'original')
+                return TransferResult(
+                    client_id, from_team, to_team, from_units(done.quantity), _moves(list(moved)), created=False
+                )
+            units, holders, draws = await _transfer_plan(conn, contract, from_team, to_team, quantity, now)
+            record = await Transfer.create(
+                contract_id=contract.id, client_id=client_id, fingerprint=digest, from_team_id=from_team,
+                to_team_id=to_team, quantity=units, created_at=now, using_db=conn,
+            )  # fmt: skip
+            for lot, take in draws:
+                moved_lot = await Lot.create(
+                    contract_id=contract.id, holder_id=holders[to_team], origin='transfer', transfer_id=record.id,
+                    source_lot_id=lot.id, original=take, remaining=take, purchased_at=lot.purchased_at,
+                    expires_at=lot.expires_at, created_at=now, using_db=conn,
+                )  # fmt: skip
+                await LedgerEntry.bulk_create(
+                    [
+                        LedgerEntry(contract_id=contract.id, holder_id=lot.holder_id, lot_id=lot.id,
+                                    kind='transfer_out', quantity=-take, transfer_id=record.id, created_at=now),
+                        LedgerEntry(contract_id=contract.id, holder_id=holders[to_team], lot_id=moved_lot.id,
+                                    kind='transfer_in', quantity=take, transfer_id=record.id, created_at=now),
+                    ],
+                    using_db=conn,
+                )  # fmt: skip
+            await save_remaining(conn, [lot for lot, _ in draws])
+            moves = _moves([(lot.expires_at, take) for lot, take in draws])
+            return TransferResult(client_id, from_team, to_team, from_units(units), moves, created=True)
+
+    result = await retrying(write)
+    if result.created:
+        bus.publish(contract.id)
+    return result
+

@@ -1,0 +1,92 @@
+"""Usage events as a feed sends them, and the checks a batch passes before the ledger sees it"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from models import Contract
+from services import regions
+from services.checks import client_id_of, fingerprint, instant, units_of
+from services.errors import ClientIdConflict, InvalidInput, UnknownTeam, WrongMode
+
+MAX_BATCH = 1000
+MAX_USER = 200
+MAX_PRODUCT = 100
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class UsageInput:
+    """One usage event: ``team`` pays in Flex mode, and only tags the usage in cloud-credit mode."""
+
+    id: str
+    user: str
+    product: str
+    quantity: object
+    occurred_at: datetime
+    team: int | None = None
+
+
+@dataclass(frozen=True)
+class CheckedUsage:
+    client_id: str
+    holder_id: int
+    team_id: int | None
+    user: str
+    product: str
+    units: int
+    occurred_at: datetime
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class CheckedBatch:
+    unique: tuple[CheckedUsage, ...]
+    duplicates: int
+
+
+def _text(value: object, field: str, max_length: int, index: int) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > max_length:
+        raise InvalidInput(field, f'must be a non-blank string of at most {max_length} characters', index=index)
+    return value
+
+
+def _check(
+    contract: Contract, holders: Mapping[int | None, int], team_ids: set[int], event: UsageInput, index: int,
+    now: datetime,
+) -> CheckedUsage:  # fmt: skip
+    client_id = client_id_of(event.id, index=index)
+    user = _text(event.user, 'user', MAX_USER, index)
+    product = _text(event.product, 'product', MAX_PRODUCT, index)
+    units = units_of(event.quantity, index=index)
+    occurred_at = instant(event.occurred_at, 'occurred_at', index)
+    if occurred_at > now + FUTURE_TOLERANCE:
+        raise InvalidInput('occurred_at', 'is more than 5 minutes in the future', index=index)
+    if contract.mode == regions.FLEX and event.team is None:
+        raise WrongMode('team', 'is required: in a Flex contract the team pays', index=index)
+    if event.team is not None and event.team not in team_ids:
+        raise UnknownTeam(event.team, index=index)
+    holder_id = holders[event.team] if contract.mode == regions.FLEX else holders[None]
+    digest = fingerprint(event.team, user, product, units, occurred_at.isoformat())
+    return CheckedUsage(client_id, holder_id, event.team, user, product, units, occurred_at, digest)
+
+
+def checked_events(
+    contract: Contract, holders: Mapping[int | None, int], team_ids: set[int], events: Sequence[UsageInput],
+    now: datetime,
+) -> CheckedBatch:  # fmt: skip
+    """Check every event (naming the first bad one by index) and fold repeats of an id within the batch."""
+    if not 1 <= len(events) <= MAX_BATCH:
+        raise InvalidInput('events', f'a batch holds 1 to {MAX_BATCH} events, not {len(events)}')
+    unique: dict[str, CheckedUsage] = {}
+    duplicates = 0
+    for index, event in enumerate(events):
+        checked = _check(contract, holders, team_ids, event, index, now)
+        first = unique.get(checked.client_id)
+        if first is None:
+            unique[checked.client_id] = checked
+        elif first.fingerprint == checked.fingerprint:
+            duplicates += 1
+        else:
+            raise ClientIdConflict('usage event', checked.client_id)
+    return CheckedBatch(tuple(unique.values()), duplicates)

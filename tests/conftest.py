@@ -1,0 +1,58 @@
+"""Database lanes
+
+Every test that asks for ``db`` runs twice: on a fresh in-memory SQLite database, and on PostgreSQL 15 (a
+throwaway cluster this session starts, or ``BALANCES_TEST_PG_URL``), truncated before each test. Both lanes always
+run; a missing PostgreSQL is an error, never a skip.
+"""
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from tortoise import Tortoise, connections
+
+from services.database import close_database, open_database
+from tests.pg_cluster import throwaway_cluster
+
+LANES = ['sqlite', 'postgres']
+
+
+@pytest.fixture(scope='session')
+def postgres_url() -> Iterator[str]:
+    if url := os.environ.get('BALANCES_TEST_PG_URL'):
+        yield url
+        return
+    with throwaway_cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=LANES)
+def db_url(request: pytest.FixtureRequest) -> str:
+    if request.param == 'sqlite':
+        return 'sqlite://:memory:'
+    return str(request.getfixturevalue('postgres_url'))
+
+
+async def truncate_all() -> None:
+    tables = [model._meta.db_table for model in Tortoise.apps['balances'].values()]
+    await connections.get('default').execute_script(f'TRUNCATE {", ".join(tables)} RESTART IDENTITY CASCADE')
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[str]:
+    """An empty, migrated database of the lane; yields its dialect (``sqlite`` or ``postgres``)."""
+    await open_database(db_url)
+    dialect = connections.get('default').capabilities.dialect
+    if dialect == 'postgres':
+        await truncate_all()
+    yield dialect
+    await close_database()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each lane's tests, so that ``-m sqlite`` or ``-m postgres`` runs one lane."""
+    for item in items:
+        callspec = getattr(item, 'callspec', None)
+        lane = callspec.params.get('db_url') if callspec else None
+        if lane in LANES:
+            item.add_marker(getattr(pytest.mark, lane))
