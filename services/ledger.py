@@ -179,7 +179,9 @@ async def consume(contract_id: int, events: Sequence[UsageInput], *, now: dateti
     async def write() -> ConsumeResult:
         async with in_transaction() as conn:
             await lock_holders(conn, holder_ids)
-            recorded = await rollup.recorded_fingerprints(conn, contract.id, [event.client_id for event in batch.unique])
+            recorded = await rollup.recorded_fingerprints(
+                conn, contract.id, [event.client_id for event in batch.unique]
+            )
             new = []
             for event in batch.unique:
                 if event.client_id not in recorded:
@@ -301,4 +303,3 @@ async def transfer(
     if result.created:
         bus.publish(contract.id)
     return result
-

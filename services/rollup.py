@@ -36,8 +36,10 @@ async def recorded_fingerprints(conn: BaseDBAsyncClient, contract_id: int, clien
     found: dict[str, str] = {}
     for start in range(0, len(client_ids), LOOKUP_CHUNK):
         chunk = client_ids[start : start + LOOKUP_CHUNK]
-        rows = await UsageEvent.filter(contract_id=contract_id, client_id__in=chunk).using_db(conn).values_list(
-            'client_id', 'fingerprint'
+        rows = (
+            await UsageEvent.filter(contract_id=contract_id, client_id__in=chunk)
+            .using_db(conn)
+            .values_list('client_id', 'fingerprint')
         )
         found.update(rows)
     return found

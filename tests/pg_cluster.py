@@ -30,7 +30,9 @@ def _as_owner(args: list[str]) -> list[str]:
 def throwaway_cluster() -> Iterator[str]:
     """Start a cluster and yield the URL of its ``postgres`` database; stop and delete it on exit."""
     if not (PG_BIN / 'initdb').exists():
-        raise RuntimeError(f'PostgreSQL 15 is not installed: {PG_BIN}/initdb is missing (apt-get install postgresql-15)')
+        raise RuntimeError(
+            f'PostgreSQL 15 is not installed: {PG_BIN}/initdb is missing (apt-get install postgresql-15)'
+        )
     folder = Path(tempfile.mkdtemp(prefix='balances-pg-'))
     if os.geteuid() == 0:
         shutil.chown(folder, 'postgres', 'postgres')
@@ -41,7 +43,9 @@ def throwaway_cluster() -> Iterator[str]:
         subprocess.run(_as_owner([str(PG_BIN / 'initdb'), '-D', str(data), '-U', 'postgres', '-A', 'trust']), **run)
         options = f'-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200'
         subprocess.run(
-            _as_owner([str(PG_BIN / 'pg_ctl'), '-D', str(data), '-o', options, '-l', str(folder / 'log'), '-w', 'start']),
+            _as_owner(
+                [str(PG_BIN / 'pg_ctl'), '-D', str(data), '-o', options, '-l', str(folder / 'log'), '-w', 'start']
+            ),
             **run,
         )
         yield f'postgres://postgres@127.0.0.1:{port}/postgres'
