@@ -50,7 +50,8 @@ async def open_database(db_url: str, *, apply_migrations: bool = True) -> None:
     config = tortoise_config(db_url)
     # Tortoise caches INSERT statements by connection name, not by dialect: drop those of a previous database
     executor.EXECUTOR_CACHE.clear()
-    await Tortoise.init(config=config)
+    # as register_tortoise does: tasks started elsewhere (NiceGUI handlers, the tests' loops) see this ORM context
+    await Tortoise.init(config=config, _enable_global_fallback=True)
     if apply_migrations:
         try:
             await MigrationExecutor(connection(), config['apps']).migrate()

@@ -134,20 +134,20 @@ async def purchase(
         raise WrongMode('team', 'must be omitted: shared cloud credits are held by the contract')
     if team not in holders:
         raise UnknownTeam(team)
-    bought = instant(purchased_at, 'purchased_at') if purchased_at is not None else now
-    if bought > now:
-        raise InvalidInput('purchased_at', 'is in the future')
-    expiry = instant(expires_at, 'expires_at') if expires_at is not None else bought + DEFAULT_VALIDITY
-    if expiry <= bought:
-        raise InvalidInput('expires_at', 'must be after purchased_at')
-    digest = fingerprint(team, units, purchased_at and bought, expires_at and expiry)
+    given_bought = instant(purchased_at, 'purchased_at') if purchased_at is not None else None
+    given_expiry = instant(expires_at, 'expires_at') if expires_at is not None else None
+    digest = fingerprint(team, units, given_bought, given_expiry)
 
     async def write() -> PurchaseResult:
         async with in_transaction() as conn:
             await lock_holders(conn, {holders[team]})
             lot = await Lot.get_or_none(contract_id=contract.id, client_id=client_id).using_db(conn)
-            created = lot is None
-            if lot is None:
+            if lot is not None:  # a replay answers with the original, whatever the clock says now
+                if lot.fingerprint != digest:
+                    raise ClientIdConflict('purchase', client_id)
+                created = False
+            else:
+                bought, expiry = _purchase_dates(given_bought, given_expiry, now)
                 lot = await Lot.create(
                     contract_id=contract.id, holder_id=holders[team], origin='purchase', client_id=client_id,
                     fingerprint=digest, original=units, remaining=units, purchased_at=bought, expires_at=expiry,
@@ -157,14 +157,23 @@ async def purchase(
                     contract_id=contract.id, holder_id=lot.holder_id, lot_id=lot.id, kind='purchase', quantity=units,
                     created_at=now, using_db=conn,
                 )  # fmt: skip
-            elif lot.fingerprint != digest:
-                raise ClientIdConflict('purchase', client_id)
+                created = True
             return PurchaseResult(client_id, team, from_units(lot.original), lot.purchased_at, lot.expires_at, created)
 
     result = await retrying(write)
     if result.created:
         bus.publish(contract.id)
     return result
+
+
+def _purchase_dates(bought: datetime | None, expiry: datetime | None, now: datetime) -> tuple[datetime, datetime]:
+    bought = bought or now
+    if bought > now:
+        raise InvalidInput('purchased_at', 'is in the future')
+    expiry = expiry or bought + DEFAULT_VALIDITY
+    if expiry <= bought:
+        raise InvalidInput('expires_at', 'must be after purchased_at')
+    return bought, expiry
 
 
 async def consume(contract_id: int, events: Sequence[UsageInput], *, now: datetime | None = None) -> ConsumeResult:

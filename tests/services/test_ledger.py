@@ -264,3 +264,12 @@ async def test_expired_tokens_cannot_be_moved(db: str) -> None:
     await buy(contract, 'p', 5, teams['A'], expires_at=NOW + DAY)
     call = ledger.transfer(contract, client_id='t', from_team=teams['A'], to_team=teams['B'], quantity=1, now=NOW + DAY)
     await refused(call, InsufficientBalance)
+
+
+async def test_a_purchase_replayed_later_returns_the_original_even_past_its_expiry(db: str) -> None:
+    # found by the stateful test: the defaults must not be re-derived from the clock of the replay
+    contract, teams = await flex_contract('A')
+    call = {'client_id': 'p', 'quantity': 1, 'team': teams['A'], 'expires_at': NOW + DAY}
+    first = await ledger.purchase(contract, **call, now=NOW)
+    again = await ledger.purchase(contract, **call, now=NOW + 2 * DAY)
+    assert (again.created, again.purchased_at, again.expires_at) == (False, first.purchased_at, first.expires_at)
