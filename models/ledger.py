@@ -43,6 +43,7 @@ class Lot(Model):
     holder: fields.ForeignKeyRelation[Holder] = fields.ForeignKeyField(
         'balances.Holder', related_name='lots', on_delete=fields.RESTRICT
     )
+    holder_id: int
     origin = fields.CharField(max_length=16)
     client_id = fields.CharField(max_length=128, null=True)
     fingerprint = fields.CharField(max_length=64, null=True)

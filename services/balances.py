@@ -106,8 +106,12 @@ async def contract_balances(contract_id: int, *, now: datetime | None = None) ->
         tallies[holder_team[holder_id]].moved_out -= int(units)
 
     if contract.mode == regions.FLEX:
-        holders = [(team_id, name) for team_id, name in
-                   await Team.filter(contract_id=contract_id).order_by('name', 'id').values_list('id', 'name')]  # fmt: skip
+        holders = [
+            (team_id, name)
+            for team_id, name in await Team.filter(contract_id=contract_id)
+            .order_by('name', 'id')
+            .values_list('id', 'name')
+        ]
     else:
         holders = [(None, None)]
     usage = await distinct_usage_90_days(contract, now)

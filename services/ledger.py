@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -141,7 +142,7 @@ async def purchase(
     async def write() -> PurchaseResult:
         async with in_transaction() as conn:
             await lock_holders(conn, {holders[team]})
-            lot = await Lot.get_or_none(contract_id=contract.id, client_id=client_id).using_db(conn)
+            lot = await Lot.filter(contract_id=contract.id, client_id=client_id).using_db(conn).first()
             if lot is not None:  # a replay answers with the original, whatever the clock says now
                 if lot.fingerprint != digest:
                     raise ClientIdConflict('purchase', client_id)
@@ -149,14 +150,27 @@ async def purchase(
             else:
                 bought, expiry = _purchase_dates(given_bought, given_expiry, now)
                 lot = await Lot.create(
-                    contract_id=contract.id, holder_id=holders[team], origin='purchase', client_id=client_id,
-                    fingerprint=digest, original=units, remaining=units, purchased_at=bought, expires_at=expiry,
-                    created_at=now, using_db=conn,
-                )  # fmt: skip
+                    contract_id=contract.id,
+                    holder_id=holders[team],
+                    origin='purchase',
+                    client_id=client_id,
+                    fingerprint=digest,
+                    original=units,
+                    remaining=units,
+                    purchased_at=bought,
+                    expires_at=expiry,
+                    created_at=now,
+                    using_db=conn,
+                )
                 await LedgerEntry.create(
-                    contract_id=contract.id, holder_id=lot.holder_id, lot_id=lot.id, kind='purchase', quantity=units,
-                    created_at=now, using_db=conn,
-                )  # fmt: skip
+                    contract_id=contract.id,
+                    holder_id=lot.holder_id,
+                    lot_id=lot.id,
+                    kind='purchase',
+                    quantity=units,
+                    created_at=now,
+                    using_db=conn,
+                )
                 created = True
             return PurchaseResult(client_id, team, from_units(lot.original), lot.purchased_at, lot.expires_at, created)
 
@@ -181,7 +195,7 @@ async def consume(contract_id: int, events: Sequence[UsageInput], *, now: dateti
     now = resolve(now)
     contract = await contract_of(contract_id)
     holders = await holders_of(contract)
-    team_ids = set(await Team.filter(contract_id=contract.id).values_list('id', flat=True))
+    team_ids = set(cast(list[int], await Team.filter(contract_id=contract.id).values_list('id', flat=True)))
     batch = checked_events(contract, holders, team_ids, events, now)
     holder_ids = {event.holder_id for event in batch.unique}
 
@@ -276,7 +290,7 @@ async def transfer(
 
     async def write() -> TransferResult:
         async with in_transaction() as conn:
-            done = await Transfer.get_or_none(contract_id=contract.id, client_id=client_id).using_db(conn)
+            done = await Transfer.filter(contract_id=contract.id, client_id=client_id).using_db(conn).first()
             if done is not None:
                 if done.fingerprint != digest:
                     raise ClientIdConflict('transfer', client_id)
@@ -286,24 +300,52 @@ async def transfer(
                 )
             units, holders, draws = await _transfer_plan(conn, contract, from_team, to_team, quantity, now)
             record = await Transfer.create(
-                contract_id=contract.id, client_id=client_id, fingerprint=digest, from_team_id=from_team,
-                to_team_id=to_team, quantity=units, created_at=now, using_db=conn,
-            )  # fmt: skip
+                contract_id=contract.id,
+                client_id=client_id,
+                fingerprint=digest,
+                from_team_id=from_team,
+                to_team_id=to_team,
+                quantity=units,
+                created_at=now,
+                using_db=conn,
+            )
             for lot, take in draws:
                 moved_lot = await Lot.create(
-                    contract_id=contract.id, holder_id=holders[to_team], origin='transfer', transfer_id=record.id,
-                    source_lot_id=lot.id, original=take, remaining=take, purchased_at=lot.purchased_at,
-                    expires_at=lot.expires_at, created_at=now, using_db=conn,
-                )  # fmt: skip
+                    contract_id=contract.id,
+                    holder_id=holders[to_team],
+                    origin='transfer',
+                    transfer_id=record.id,
+                    source_lot_id=lot.id,
+                    original=take,
+                    remaining=take,
+                    purchased_at=lot.purchased_at,
+                    expires_at=lot.expires_at,
+                    created_at=now,
+                    using_db=conn,
+                )
                 await LedgerEntry.bulk_create(
                     [
-                        LedgerEntry(contract_id=contract.id, holder_id=lot.holder_id, lot_id=lot.id,
-                                    kind='transfer_out', quantity=-take, transfer_id=record.id, created_at=now),
-                        LedgerEntry(contract_id=contract.id, holder_id=holders[to_team], lot_id=moved_lot.id,
-                                    kind='transfer_in', quantity=take, transfer_id=record.id, created_at=now),
+                        LedgerEntry(
+                            contract_id=contract.id,
+                            holder_id=lot.holder_id,
+                            lot_id=lot.id,
+                            kind='transfer_out',
+                            quantity=-take,
+                            transfer_id=record.id,
+                            created_at=now,
+                        ),
+                        LedgerEntry(
+                            contract_id=contract.id,
+                            holder_id=holders[to_team],
+                            lot_id=moved_lot.id,
+                            kind='transfer_in',
+                            quantity=take,
+                            transfer_id=record.id,
+                            created_at=now,
+                        ),
                     ],
                     using_db=conn,
-                )  # fmt: skip
+                )
             await save_remaining(conn, [lot for lot, _ in draws])
             moves = _moves([(lot.expires_at, take) for lot, take in draws])
             return TransferResult(client_id, from_team, to_team, from_units(units), moves, created=True)

@@ -24,7 +24,7 @@ def parse(value: object) -> Decimal:
 
     Floats are refused: by the time a value is a float, its exact decimal is already lost.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise QuantityError('must be an exact decimal, not a floating-point number')
     if isinstance(value, int):
         return Decimal(value)

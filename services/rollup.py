@@ -20,9 +20,18 @@ LOOKUP_CHUNK = 1000
 NO_TEAM = 0
 
 EVENT_COLUMNS = (
-    'id', 'contract_id', 'client_id', 'fingerprint', 'holder_id', 'team_id', 'user_name', 'product', 'quantity',
-    'occurred_at', 'received_at',
-)  # fmt: skip
+    'id',
+    'contract_id',
+    'client_id',
+    'fingerprint',
+    'holder_id',
+    'team_id',
+    'user_name',
+    'product',
+    'quantity',
+    'occurred_at',
+    'received_at',
+)
 ENTRY_COLUMNS = ('contract_id', 'holder_id', 'lot_id', 'kind', 'quantity', 'usage_event_id', 'created_at')
 DAILY_COLUMNS = ('contract_id', 'holder_id', 'team_key', 'day', 'product', 'user_name', 'quantity', 'events')
 DAILY_UPSERT = (
@@ -54,22 +63,54 @@ async def record(
 ) -> None:
     """Insert ``events``, a ``consume`` entry per draw ``(event, lot id, units)``, and add them to the rollup."""
     ids = {event.client_id: str(uuid4()) for event in events}
-    await insert_rows(conn, 'usage_event', EVENT_COLUMNS, [
-        (ids[e.client_id], contract.id, e.client_id, e.fingerprint, e.holder_id, e.team_id, e.user, e.product,
-         e.units, e.occurred_at, now)
-        for e in events
-    ])  # fmt: skip
-    await insert_rows(conn, 'ledger_entry', ENTRY_COLUMNS, [
-        (contract.id, event.holder_id, lot_id, 'consume', -units, ids[event.client_id], now)
-        for event, lot_id, units in draws
-    ])  # fmt: skip
+    await insert_rows(
+        conn,
+        'usage_event',
+        EVENT_COLUMNS,
+        [
+            (
+                ids[e.client_id],
+                contract.id,
+                e.client_id,
+                e.fingerprint,
+                e.holder_id,
+                e.team_id,
+                e.user,
+                e.product,
+                e.units,
+                e.occurred_at,
+                now,
+            )
+            for e in events
+        ],
+    )
+    await insert_rows(
+        conn,
+        'ledger_entry',
+        ENTRY_COLUMNS,
+        [
+            (contract.id, event.holder_id, lot_id, 'consume', -units, ids[event.client_id], now)
+            for event, lot_id, units in draws
+        ],
+    )
     days: dict[tuple[int, int, date, str, str], list[int]] = defaultdict(lambda: [0, 0])
     for event in events:
-        key = (event.holder_id, event.team_id or NO_TEAM, local_date(event.occurred_at, contract.timezone),
-               event.product, event.user)  # fmt: skip
+        key = (
+            event.holder_id,
+            event.team_id or NO_TEAM,
+            local_date(event.occurred_at, contract.timezone),
+            event.product,
+            event.user,
+        )
         days[key][0] += event.units
         days[key][1] += 1
-    await insert_rows(conn, 'usage_daily', DAILY_COLUMNS, [
-        (contract.id, holder_id, team_key, day, product, user, units, count)
-        for (holder_id, team_key, day, product, user), (units, count) in days.items()
-    ], suffix=DAILY_UPSERT)  # fmt: skip
+    await insert_rows(
+        conn,
+        'usage_daily',
+        DAILY_COLUMNS,
+        [
+            (contract.id, holder_id, team_key, day, product, user, units, count)
+            for (holder_id, team_key, day, product, user), (units, count) in days.items()
+        ],
+        suffix=DAILY_UPSERT,
+    )

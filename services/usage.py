@@ -92,7 +92,7 @@ async def usage_breakdown(
     grouped = await query.annotate(units=Sum('quantity')).group_by(column).values_list(column, 'units')
     rows = [(None if by == 'team' and key == NO_TEAM else key, int(units)) for key, units in grouped]
     if by == 'day':
-        rows.sort(key=lambda row: row[0])
+        rows.sort(key=lambda row: str(row[0]))
     else:
         rows.sort(key=lambda row: (-row[1], str(row[0])))
     total = sum(units for _, units in rows)

@@ -52,9 +52,13 @@ def _text(value: object, field: str, max_length: int, index: int) -> str:
 
 
 def _check(
-    contract: Contract, holders: Mapping[int | None, int], team_ids: set[int], event: UsageInput, index: int,
+    contract: Contract,
+    holders: Mapping[int | None, int],
+    team_ids: set[int],
+    event: UsageInput,
+    index: int,
     now: datetime,
-) -> CheckedUsage:  # fmt: skip
+) -> CheckedUsage:
     client_id = client_id_of(event.id, index=index)
     user = _text(event.user, 'user', MAX_USER, index)
     product = _text(event.product, 'product', MAX_PRODUCT, index)
@@ -72,9 +76,12 @@ def _check(
 
 
 def checked_events(
-    contract: Contract, holders: Mapping[int | None, int], team_ids: set[int], events: Sequence[UsageInput],
+    contract: Contract,
+    holders: Mapping[int | None, int],
+    team_ids: set[int],
+    events: Sequence[UsageInput],
     now: datetime,
-) -> CheckedBatch:  # fmt: skip
+) -> CheckedBatch:
     """Check every event (naming the first bad one by index) and fold repeats of an id within the batch."""
     if not 1 <= len(events) <= MAX_BATCH:
         raise InvalidInput('events', f'a batch holds 1 to {MAX_BATCH} events, not {len(events)}')

@@ -37,9 +37,14 @@ async def cloud_contract(*teams: str, timezone: str = 'UTC') -> tuple[int, dict[
 
 
 def use(
-    event_id: str, quantity: object, *, team: int | None = None, user: str = 'ana@example.com',
-    product: str = 'cad', at: datetime = NOW,
-) -> UsageInput:  # fmt: skip
+    event_id: str,
+    quantity: object,
+    *,
+    team: int | None = None,
+    user: str = 'ana@example.com',
+    product: str = 'cad',
+    at: datetime = NOW,
+) -> UsageInput:
     return UsageInput(id=event_id, user=user, product=product, quantity=quantity, occurred_at=at, team=team)
 
 

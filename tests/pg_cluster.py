@@ -22,8 +22,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _as_owner(args: list[str]) -> list[str]:
-    return ['runuser', '-u', 'postgres', '--', *args] if os.geteuid() == 0 else args
+def _run_as_owner(args: list[str]) -> None:
+    command = ['runuser', '-u', 'postgres', '--', *args] if os.geteuid() == 0 else args
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 @contextlib.contextmanager
@@ -38,18 +39,14 @@ def throwaway_cluster() -> Iterator[str]:
         shutil.chown(folder, 'postgres', 'postgres')
     data = folder / 'data'
     port = _free_port()
-    run = {'check': True, 'stdout': subprocess.DEVNULL, 'stderr': subprocess.PIPE}
     try:
-        subprocess.run(_as_owner([str(PG_BIN / 'initdb'), '-D', str(data), '-U', 'postgres', '-A', 'trust']), **run)
+        _run_as_owner([str(PG_BIN / 'initdb'), '-D', str(data), '-U', 'postgres', '-A', 'trust'])
         options = f'-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200'
-        subprocess.run(
-            _as_owner(
-                [str(PG_BIN / 'pg_ctl'), '-D', str(data), '-o', options, '-l', str(folder / 'log'), '-w', 'start']
-            ),
-            **run,
+        _run_as_owner(
+            [str(PG_BIN / 'pg_ctl'), '-D', str(data), '-o', options, '-l', str(folder / 'log'), '-w', 'start']
         )
         yield f'postgres://postgres@127.0.0.1:{port}/postgres'
     finally:
         if data.exists():
-            subprocess.run(_as_owner([str(PG_BIN / 'pg_ctl'), '-D', str(data), '-m', 'immediate', 'stop']), **run)
+            _run_as_owner([str(PG_BIN / 'pg_ctl'), '-D', str(data), '-m', 'immediate', 'stop'])
         shutil.rmtree(folder, ignore_errors=True)

@@ -90,7 +90,8 @@ async def test_usage_90_days_counts_distinct_products_and_users_in_the_rolling_w
 async def test_cloud_usage_90_days_counts_the_whole_contract(db: str) -> None:
     contract, teams = await cloud_contract('Ops')
     await buy(contract, 'p', 100)
-    await ledger.consume(contract, [use('a', 1, product='sim', user='u1'), use('b', 1, team=teams['Ops'], user='u2')],
-                         now=NOW)  # fmt: skip
+    await ledger.consume(
+        contract, [use('a', 1, product='sim', user='u1'), use('b', 1, team=teams['Ops'], user='u2')], now=NOW
+    )
     pool = (await contract_balances(contract, now=NOW)).balances[0]
     assert (pool.products_90_days, pool.users_90_days) == (2, 2)

@@ -5,6 +5,8 @@ them); on SQLite they interleave on one connection whose transactions are serial
 """
 
 import asyncio
+from collections.abc import Coroutine
+from typing import Any
 
 from services import ledger
 from services.audit import check_ledger
@@ -50,10 +52,12 @@ async def test_crossed_transfers_and_usage_do_not_deadlock(db: str) -> None:
     a, b = teams['A'], teams['B']
     await buy(contract, 'pa', 100, a)
     await buy(contract, 'pb', 100, b)
-    calls = []
+    calls: list[Coroutine[Any, Any, object]] = []
     for n in range(20):
         source, target = (a, b) if n % 2 else (b, a)
-        calls.append(ledger.transfer(contract, client_id=f't{n}', from_team=source, to_team=target, quantity=1, now=NOW))
+        calls.append(
+            ledger.transfer(contract, client_id=f't{n}', from_team=source, to_team=target, quantity=1, now=NOW)
+        )
         calls.append(ledger.consume(contract, [use(f'e{n}', 1, team=source)], now=NOW))
     await asyncio.wait_for(asyncio.gather(*calls), timeout=60)
     balances = (await contract_balances(contract, now=NOW)).balances

@@ -27,8 +27,12 @@ async def test_ledger_entries_and_usage_events_are_append_only(db: str) -> None:
     contract, teams = await flex_contract('A')
     await buy(contract, 'p', 10, teams['A'])
     await ledger.consume(contract, [use('e', 1, team=teams['A'])], now=NOW)
-    for statement in ('UPDATE ledger_entry SET quantity = 1', 'DELETE FROM ledger_entry',
-                      'UPDATE usage_event SET quantity = 1', 'DELETE FROM usage_event'):  # fmt: skip
+    for statement in (
+        'UPDATE ledger_entry SET quantity = 1',
+        'DELETE FROM ledger_entry',
+        'UPDATE usage_event SET quantity = 1',
+        'DELETE FROM usage_event',
+    ):
         with pytest.raises(IntegrityError):
             await _execute(statement)
     assert await LedgerEntry.all().count() == 2 and await UsageEvent.all().count() == 1
@@ -39,20 +43,39 @@ async def test_quantities_are_positive_and_client_ids_unique(db: str) -> None:
     await buy(contract, 'p', 10, teams['A'])
     lot = await Lot.get(client_id='p')
     with pytest.raises(IntegrityError):
-        await LedgerEntry.create(contract_id=contract, holder_id=lot.holder_id, lot_id=lot.id, kind='purchase',
-                                 quantity=-5, created_at=NOW)  # fmt: skip
+        await LedgerEntry.create(
+            contract_id=contract, holder_id=lot.holder_id, lot_id=lot.id, kind='purchase', quantity=-5, created_at=NOW
+        )
     with pytest.raises(IntegrityError):
-        await Lot.create(contract_id=contract, holder_id=lot.holder_id, origin='purchase', client_id='p',
-                         fingerprint='x', original=1, remaining=1, purchased_at=NOW, expires_at=NOW.replace(year=2027),
-                         created_at=NOW)  # fmt: skip
+        await Lot.create(
+            contract_id=contract,
+            holder_id=lot.holder_id,
+            origin='purchase',
+            client_id='p',
+            fingerprint='x',
+            original=1,
+            remaining=1,
+            purchased_at=NOW,
+            expires_at=NOW.replace(year=2027),
+            created_at=NOW,
+        )
     with pytest.raises(IntegrityError):
-        await Lot.create(contract_id=contract, holder_id=lot.holder_id, origin='purchase', client_id='q',
-                         fingerprint='x', original=0, remaining=0, purchased_at=NOW, expires_at=NOW.replace(year=2027),
-                         created_at=NOW)  # fmt: skip
+        await Lot.create(
+            contract_id=contract,
+            holder_id=lot.holder_id,
+            origin='purchase',
+            client_id='q',
+            fingerprint='x',
+            original=0,
+            remaining=0,
+            purchased_at=NOW,
+            expires_at=NOW.replace(year=2027),
+            created_at=NOW,
+        )
 
 
 async def test_one_pool_per_cloud_contract_and_one_holder_per_team(db: str) -> None:
-    contract, teams = await cloud_contract('Ops')
+    contract, _ = await cloud_contract('Ops')
     with pytest.raises(IntegrityError):
         await Holder.create(contract_id=contract, team_id=None)
     flex, flex_teams = await flex_contract('A')

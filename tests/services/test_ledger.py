@@ -246,7 +246,7 @@ async def test_transfer_refusals(db: str) -> None:
     contract, teams = await flex_contract('A', 'B')
     a, b = teams['A'], teams['B']
     await buy(contract, 'p', 5, a)
-    call = {'client_id': 't', 'now': NOW}
+    call: dict[str, Any] = {'client_id': 't', 'now': NOW}
     await refused(ledger.transfer(contract, from_team=a, to_team=b, quantity=6, **call), InsufficientBalance)
     await refused(ledger.transfer(contract, from_team=a, to_team=a, quantity=1, **call), InvalidInput)
     await refused(ledger.transfer(contract, from_team=a, to_team=999, quantity=1, **call), UnknownTeam)
@@ -269,7 +269,7 @@ async def test_expired_tokens_cannot_be_moved(db: str) -> None:
 async def test_a_purchase_replayed_later_returns_the_original_even_past_its_expiry(db: str) -> None:
     # found by the stateful test: the defaults must not be re-derived from the clock of the replay
     contract, teams = await flex_contract('A')
-    call = {'client_id': 'p', 'quantity': 1, 'team': teams['A'], 'expires_at': NOW + DAY}
+    call: dict[str, Any] = {'client_id': 'p', 'quantity': 1, 'team': teams['A'], 'expires_at': NOW + DAY}
     first = await ledger.purchase(contract, **call, now=NOW)
     again = await ledger.purchase(contract, **call, now=NOW + 2 * DAY)
     assert (again.created, again.purchased_at, again.expires_at) == (False, first.purchased_at, first.expires_at)

@@ -15,7 +15,14 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from models import Lot
 from services import ledger
@@ -62,7 +69,7 @@ class LedgerMachine(RuleBasedStateMachine):
         return self.loop.run_until_complete(coroutine)
 
     @property
-    def now(self):  # noqa: ANN201
+    def now(self):
         return NOW + timedelta(days=self.day)
 
     def next_id(self) -> str:
@@ -105,8 +112,12 @@ class LedgerMachine(RuleBasedStateMachine):
     def purchase(self, team: str, amount: int, days: int) -> None:
         STEPS['purchase'] += 1
         client_id = self.next_id()
-        call = {'client_id': client_id, 'quantity': from_units(amount), 'team': self.teams[team],
-                'expires_at': self.now + timedelta(days=days)}  # fmt: skip
+        call = {
+            'client_id': client_id,
+            'quantity': from_units(amount),
+            'team': self.teams[team],
+            'expires_at': self.now + timedelta(days=days),
+        }
         self.run(ledger.purchase(self.contract, **call, now=self.now))
         self.lots.append(ModelLot(len(self.lots), team, amount, amount, self.day, self.day + days))
         self.purchased += amount
@@ -115,8 +126,12 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(team=st.sampled_from(TEAMS), amounts=st.lists(units, min_size=1, max_size=4))
     def consume(self, team: str, amounts: list[int]) -> None:
         STEPS['consume'] += 1
-        events = [use(self.next_id(), from_units(a), team=self.teams[team], user=f'u{a % 3}', product=f'p{a % 2}',
-                      at=self.now) for a in amounts]  # fmt: skip
+        events = [
+            use(
+                self.next_id(), from_units(a), team=self.teams[team], user=f'u{a % 3}', product=f'p{a % 2}', at=self.now
+            )
+            for a in amounts
+        ]
         saved = [replace(lot) for lot in self.lots]
         ok = all(self.draw(team, amount) is not None for amount in amounts)
         try:
@@ -136,8 +151,12 @@ class LedgerMachine(RuleBasedStateMachine):
         if source == recipient:
             return
         STEPS['transfer'] += 1
-        call = {'client_id': self.next_id(), 'from_team': self.teams[source], 'to_team': self.teams[recipient],
-                'quantity': from_units(amount)}  # fmt: skip
+        call = {
+            'client_id': self.next_id(),
+            'from_team': self.teams[source],
+            'to_team': self.teams[recipient],
+            'quantity': from_units(amount),
+        }
         saved = [replace(lot) for lot in self.lots]
         draws = self.draw(source, amount)
         try:
@@ -193,11 +212,15 @@ class LedgerMachine(RuleBasedStateMachine):
             assert balance.available + balance.used + balance.expired == balance.total
             totals += total
         assert totals == self.purchased  # transfers conserve tokens
-        rows = self.run(Lot.filter(contract_id=self.contract).values_list('holder__team__name', 'original', 'remaining',
-                                                                           'expires_at'))  # fmt: skip
+        rows = self.run(
+            Lot.filter(contract_id=self.contract).values_list(
+                'holder__team__name', 'original', 'remaining', 'expires_at'
+            )
+        )
         in_db = sorted((team, original, remaining, expires_at) for team, original, remaining, expires_at in rows)
-        in_model = sorted((lot.team, lot.original, lot.remaining, NOW + timedelta(days=lot.expires_day))
-                          for lot in self.lots)  # fmt: skip
+        in_model = sorted(
+            (lot.team, lot.original, lot.remaining, NOW + timedelta(days=lot.expires_day)) for lot in self.lots
+        )
         assert in_db == in_model  # lot by lot: the consumption order was followed
         assert all(0 <= remaining <= original for _, original, remaining, _ in in_db)
         assert self.run(check_ledger(self.contract, now=self.now)) == []
@@ -212,8 +235,12 @@ def test_ledger_state_machine(lane: str, request: pytest.FixtureRequest) -> None
     STEPS.clear()
     run_state_machine_as_test(
         LedgerMachine,
-        settings=settings(max_examples=EXAMPLES[lane], stateful_step_count=30, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow]),  # fmt: skip
+        settings=settings(
+            max_examples=EXAMPLES[lane],
+            stateful_step_count=30,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
     )
     print(f'\n{lane}: {EXAMPLES[lane]} examples, steps: {dict(STEPS)}')
     assert STEPS['consume'] > 0 and STEPS['transfer'] > 0 and STEPS['replay'] > 0 and STEPS['clock jump'] > 0

@@ -15,15 +15,19 @@ from tests.helpers import DAY, NOW, buy, cloud_contract, flex_contract, use
 async def _usage() -> tuple[int, dict[str, int]]:
     contract, teams = await cloud_contract('Ops', 'Design', timezone='America/Sao_Paulo')
     await buy(contract, 'p', 1000, purchased_at=NOW - 100 * DAY)
-    await ledger.consume(contract, [
-        use('1', '1.5', team=teams['Ops'], product='render', user='ana', at=NOW - 2 * DAY),
-        use('2', '2', team=teams['Ops'], product='sim', user='bob', at=NOW - 2 * DAY),
-        use('3', '4', team=teams['Design'], product='render', user='ana', at=NOW - DAY),
-        use('4', '0.5', product='storage', user='cid', at=NOW),
-        # 02:00 UTC on 23 Nov is still 22 Nov in São Paulo
-        use('5', '1', product='storage', user='cid', at=datetime(2026, 11, 23, 2, 0, tzinfo=UTC)),
-        use('old', '100', product='render', user='ana', at=NOW - 95 * DAY),
-    ], now=NOW)  # fmt: skip
+    await ledger.consume(
+        contract,
+        [
+            use('1', '1.5', team=teams['Ops'], product='render', user='ana', at=NOW - 2 * DAY),
+            use('2', '2', team=teams['Ops'], product='sim', user='bob', at=NOW - 2 * DAY),
+            use('3', '4', team=teams['Design'], product='render', user='ana', at=NOW - DAY),
+            use('4', '0.5', product='storage', user='cid', at=NOW),
+            # 02:00 UTC on 23 Nov is still 22 Nov in São Paulo
+            use('5', '1', product='storage', user='cid', at=datetime(2026, 11, 23, 2, 0, tzinfo=UTC)),
+            use('old', '100', product='render', user='ana', at=NOW - 95 * DAY),
+        ],
+        now=NOW,
+    )
     return contract, teams
 
 
@@ -37,12 +41,16 @@ async def test_breakdown_by_product_user_day_and_team_over_the_default_90_days(d
     assert [(r.key, r.quantity) for r in by_user.rows] == [('ana', Decimal('5.5')), ('bob', 2), ('cid', Decimal('1.5'))]
     by_day = await usage_breakdown(contract, by='day', now=NOW)
     assert [(r.key, r.quantity) for r in by_day.rows] == [
-        (date(2026, 11, 21), Decimal('3.5')), (date(2026, 11, 22), 5), (date(2026, 11, 23), Decimal('0.5'))
-    ]  # fmt: skip
+        (date(2026, 11, 21), Decimal('3.5')),
+        (date(2026, 11, 22), 5),
+        (date(2026, 11, 23), Decimal('0.5')),
+    ]
     by_team = await usage_breakdown(contract, by='team', now=NOW)
     assert [(r.key, r.quantity) for r in by_team.rows] == [
-        (teams['Design'], 4), (teams['Ops'], Decimal('3.5')), (None, Decimal('1.5'))
-    ]  # fmt: skip
+        (teams['Design'], 4),
+        (teams['Ops'], Decimal('3.5')),
+        (None, Decimal('1.5')),
+    ]
 
 
 async def test_breakdown_over_a_custom_range_and_for_one_team(db: str) -> None:
@@ -63,8 +71,10 @@ async def test_series_fill_every_day_and_merge_the_tail_into_other(db: str) -> N
     series = await usage_series(contract, window, by='product', top=2, now=NOW)
     assert series.days == tuple(window.dates())
     assert [(s.name, s.values) for s in series.series] == [
-        ('render', (0, Decimal('1.5'), 4, 0)), ('sim', (0, 2, 0, 0)), ('other', (0, 0, 1, Decimal('0.5')))
-    ]  # fmt: skip
+        ('render', (0, Decimal('1.5'), 4, 0)),
+        ('sim', (0, 2, 0, 0)),
+        ('other', (0, 0, 1, Decimal('0.5'))),
+    ]
     users = await usage_series(contract, window, by='user', now=NOW)
     assert [s.name for s in users.series] == ['ana', 'bob', 'cid']
 

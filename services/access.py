@@ -1,0 +1,69 @@
+"""Administrators: argon2-hashed passwords, and the contracts each was granted"""
+
+from dataclasses import dataclass
+from typing import cast
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from tortoise.transactions import in_transaction
+
+from models import Admin, AdminGrant
+from services.contracts import get_contract
+from services.errors import InvalidInput
+
+MIN_PASSWORD = 12
+_hasher = PasswordHasher()
+# verified against when the e-mail is unknown, so that a wrong e-mail costs the same time as a wrong password
+_DUMMY_HASH = _hasher.hash('not a password of anyone')
+
+
+@dataclass(frozen=True)
+class AdminInfo:
+    id: int
+    email: str
+    contracts: tuple[int, ...]
+
+
+def _email(value: str) -> str:
+    email = value.strip().lower() if isinstance(value, str) else ''
+    local, _, domain = email.partition('@')
+    if not local or '.' not in domain or len(email) > 254 or ' ' in email:
+        raise InvalidInput('email', 'is not an e-mail address')
+    return email
+
+
+async def grant(email: str, contract_id: int, password: str | None = None) -> tuple[AdminInfo, bool]:
+    """Grant a contract to an administrator, creating them (with a password) if the e-mail is new.
+
+    Returns the administrator and whether they were created; an existing one's password is left as it is.
+    """
+    await get_contract(contract_id)
+    email = _email(email)
+    async with in_transaction() as conn:
+        admin = await Admin.filter(email=email).using_db(conn).first()
+        created = admin is None
+        if admin is None:
+            if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+                raise InvalidInput(
+                    'password', f'a new administrator needs a password of at least {MIN_PASSWORD} characters'
+                )
+            admin = await Admin.create(email=email, password_hash=_hasher.hash(password), using_db=conn)
+        if not await AdminGrant.filter(admin_id=admin.id, contract_id=contract_id).using_db(conn).exists():
+            await AdminGrant.create(admin_id=admin.id, contract_id=contract_id, using_db=conn)
+    return await admin_info(admin.id), created
+
+
+async def admin_info(admin_id: int) -> AdminInfo:
+    admin = await Admin.get(id=admin_id)
+    grants = await AdminGrant.filter(admin_id=admin_id).order_by('contract_id').values_list('contract_id', flat=True)
+    return AdminInfo(admin.id, admin.email, tuple(cast(list[int], grants)))
+
+
+async def authenticate(email: str, password: str) -> AdminInfo | None:
+    """The administrator with this e-mail and password, or ``None`` (without saying which was wrong)."""
+    admin = await Admin.get_or_none(email=email.strip().lower()) if isinstance(email, str) else None
+    try:
+        _hasher.verify(admin.password_hash if admin else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return await admin_info(admin.id) if admin else None

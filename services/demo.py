@@ -1,0 +1,224 @@
+"""The demo data set, and the slow live feed that keeps it moving
+
+A year of believable usage, from a fixed seed and relative to today, replayed through the ledger itself (each
+purchase, transfer and day of usage at its own instant), so that the demo obeys every rule the product does.
+The Flex contract's five teams are designed to show every state of the page: one healthy, one under 20 %, one
+with tokens expiring within 90 days, one that assigned tokens to another team, one with an expired lot.
+"""
+
+import contextlib
+import random
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from models import Contract
+from services import access, contracts, ledger
+from services.clock import resolve
+from services.dates import local_date
+from services.errors import InsufficientBalance
+from services.usage_input import UsageInput
+
+SEED = 2026
+DEMO_EMAIL = 'admin@balances.demo'
+DEMO_PASSWORD = 'balances-demo-2026'
+HISTORY_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Product:
+    code: str
+    rate: Decimal  # tokens or credits per user and day of use
+
+
+PRODUCTS = {
+    p.code: p
+    for p in (
+        Product('draft-2d', Decimal(2)),
+        Product('bim-architect', Decimal(6)),
+        Product('civil-design', Decimal(6)),
+        Product('mech-cad', Decimal(5)),
+        Product('render-studio', Decimal(4)),
+        Product('plant-design', Decimal(7)),
+        Product('clash-review', Decimal(3)),
+        Product('structural-analysis', Decimal(6)),
+        Product('animation-3d', Decimal(7)),
+        Product('cloud-render', Decimal('1.5')),
+        Product('generative-design', Decimal(4)),
+        Product('simulation', Decimal(3)),
+        Product('point-cloud', Decimal(1)),
+        Product('translation', Decimal('0.25')),
+    )
+}
+
+
+@dataclass(frozen=True)
+class TeamPlan:
+    name: str
+    users: int
+    products: tuple[str, ...]
+    activity: float  # chance that a user works with the products on a weekday
+    lots: tuple[tuple[int, int], ...]  # (days ago, quantity), each valid 365 days
+
+
+FLEX_TEAMS = (
+    TeamPlan(
+        'Architecture',
+        8,
+        ('bim-architect', 'draft-2d', 'render-studio', 'clash-review'),
+        0.35,
+        ((250, 5000), (60, 3000)),
+    ),
+    TeamPlan('Structure', 5, ('structural-analysis', 'draft-2d', 'bim-architect'), 0.65, ((270, 4000),)),
+    TeamPlan('Fluides', 5, ('plant-design', 'draft-2d', 'clash-review'), 0.4, ((320, 3500), (100, 2500))),
+    TeamPlan('Visualisation', 4, ('render-studio', 'animation-3d'), 0.35, ((200, 3000),)),
+    TeamPlan('Infrastructure', 6, ('civil-design', 'draft-2d', 'mech-cad'), 0.3, ((400, 3000), (150, 2500))),
+)
+TRANSFER = ('Visualisation', 'Architecture', 30, 800)  # from, to, days ago, quantity
+CLOUD_TEAMS = (
+    TeamPlan('Obras', 5, ('point-cloud', 'cloud-render', 'translation'), 0.5, ()),
+    TeamPlan('Projetos', 4, ('generative-design', 'simulation', 'cloud-render'), 0.5, ()),
+    TeamPlan('Planejamento', 3, ('simulation', 'translation'), 0.5, ()),
+)
+CLOUD_LOTS = ((330, 20000), (120, 15000))
+
+FIRST = 'Camille Léa Hugo Manon Lucas Chloé Louis Inès Jules Sarah Arthur Emma Nathan Zoé Théo Alice Paul Jeanne Rose'
+LAST = 'Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laurent Lefebvre Michel Garcia Roux'
+FIRST_BR = 'Ana João Maria Pedro Beatriz Lucas Juliana Rafael Fernanda Gabriel Camila Thiago'
+LAST_BR = 'Silva Santos Oliveira Souza Lima Pereira Costa Almeida'
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+
+
+def _users(rng: random.Random, count: int, first: str, last: str, domain: str) -> list[str]:
+    names: set[str] = set()
+    while len(names) < count:
+        names.add(f'{rng.choice(first.split())}.{rng.choice(last.split())}'.lower())
+    return [f'{name}@{domain}' for name in sorted(names)]
+
+
+async def is_empty() -> bool:
+    return not await Contract.exists()
+
+
+async def load(*, now: datetime | None = None) -> DemoLogin:
+    """Fill an empty database with the demo set; returns the demo administrator's login."""
+    now = resolve(now)
+    rng = random.Random(SEED)
+    flex = await contracts.create_contract('Atelier Lumière Architectes', 'FR', 'Europe/Paris')
+    cloud = await contracts.create_contract('Construtora Horizonte', 'BR', 'America/Sao_Paulo')
+    for contract in (flex, cloud):
+        await access.grant(DEMO_EMAIL, contract.id, DEMO_PASSWORD)
+    flex_users = _users(rng, sum(t.users for t in FLEX_TEAMS), FIRST, LAST, 'atelier-lumiere.fr')
+    cloud_users = _users(rng, sum(t.users for t in CLOUD_TEAMS), FIRST_BR, LAST_BR, 'horizonte.com.br')
+    await _replay_year(rng, flex, FLEX_TEAMS, flex_users, now, pays=True)
+    await _replay_year(rng, cloud, CLOUD_TEAMS, cloud_users, now, pays=False)
+    return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD)
+
+
+async def _replay_year(
+    rng: random.Random,
+    contract: contracts.ContractInfo,
+    plans: tuple[TeamPlan, ...],
+    users: list[str],
+    now: datetime,
+    *,
+    pays: bool,
+) -> None:
+    zone = ZoneInfo(contract.timezone)
+    today = local_date(now, contract.timezone)
+    teams = {plan.name: (await contracts.create_team(contract.id, plan.name)).id for plan in plans}
+    members: dict[str, list[str]] = {}
+    for plan in plans:
+        members[plan.name], users = users[: plan.users], users[plan.users :]
+    purchases: list[tuple[int, str | None, int]] = [(days, plan.name, q) for plan in plans for days, q in plan.lots]
+    if not pays:
+        purchases = [(days, None, quantity) for days, quantity in CLOUD_LOTS]
+    first_lot = {name: max(days for days, team, _ in purchases if team in (name, None)) for name in teams}
+    for days_ago in range(max(HISTORY_DAYS, *(days for days, _, _ in purchases)), -1, -1):
+        day = today - timedelta(days=days_ago)
+        morning = datetime.combine(day, time(9), zone)
+        for days, team, quantity in purchases:
+            if days == days_ago:
+                await ledger.purchase(
+                    contract.id,
+                    client_id=f'demo-lot-{contract.id}-{days}-{team}',
+                    quantity=quantity,
+                    team=teams[team] if team else None,
+                    purchased_at=min(morning, now),
+                    now=now,
+                )
+        if pays and days_ago == TRANSFER[2]:
+            source, target, _, quantity = TRANSFER
+            await ledger.transfer(
+                contract.id,
+                client_id='demo-transfer',
+                from_team=teams[source],
+                to_team=teams[target],
+                quantity=quantity,
+                now=min(morning, now),
+            )
+        if days_ago > HISTORY_DAYS:
+            continue
+        events: list[UsageInput] = []
+        for plan in plans:
+            if days_ago > first_lot[plan.name]:
+                continue
+            chance = plan.activity if day.weekday() < 5 else plan.activity / 12
+            for user in members[plan.name]:
+                if rng.random() < chance:
+                    for code in rng.sample(plan.products, 2 if rng.random() < 0.2 else 1):
+                        at = datetime.combine(day, time(rng.randint(8, 18), rng.randint(0, 59)), zone)
+                        amount = PRODUCTS[code].rate * (1 if pays else rng.randint(1, 4))
+                        tag = teams[plan.name] if pays or rng.random() > 0.1 else None
+                        events.append(
+                            UsageInput(f'demo-{contract.id}-{day}-{len(events)}', user, code, amount, at, tag)
+                        )
+        received = min(datetime.combine(day, time(23, 30), zone), now)
+        await _consume_what_fits(contract.id, [e for e in events if e.occurred_at <= received], received)
+
+
+async def _consume_what_fits(contract_id: int, events: list[UsageInput], now: datetime) -> None:
+    """Charge a day of demo usage, dropping the events a team could no longer cover."""
+    while events:
+        try:
+            await ledger.consume(contract_id, events, now=now)
+            return
+        except InsufficientBalance as refusal:
+            events = [event for event in events if event.id != refusal.event_id]
+
+
+class LiveFeed:
+    """A few usage events every few seconds on the demo contracts, so that a newcomer sees the numbers move."""
+
+    def __init__(self, seed: int = SEED) -> None:
+        self.rng = random.Random(seed)
+        self.sent = 0
+
+    async def tick(self) -> None:
+        contract = await Contract.filter(name__in=['Atelier Lumière Architectes', 'Construtora Horizonte']).all()
+        if not contract:
+            return
+        chosen = self.rng.choice(contract)
+        teams = await contracts.list_teams(chosen.id)
+        if not teams:
+            return
+        team = self.rng.choice(teams)
+        events = []
+        for _ in range(self.rng.randint(1, 3)):
+            self.sent += 1
+            code = self.rng.choice(list(PRODUCTS))
+            quantity = (PRODUCTS[code].rate / 8).quantize(Decimal('0.0001'))
+            user = f'user{self.rng.randint(1, 6)}.{team.name.lower()}@demo.example'
+            events.append(
+                UsageInput(
+                    f'feed-{resolve(None).timestamp()}-{self.sent}', user, code, quantity, resolve(None), team.id
+                )
+            )
+        with contextlib.suppress(InsufficientBalance):  # a team that ran dry simply stops using its products
+            await ledger.consume(chosen.id, events)

@@ -1,0 +1,114 @@
+"""``main.py`` as a real process: the start-up contract of ../shared/spec/API.md"""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+READY_WITHIN = 15.0
+
+
+def process_env(**overrides: str) -> dict[str, str]:
+    """The environment of a real app process: without pytest's marker, which NiceGUI reads as a screen test."""
+    env = {key: value for key, value in os.environ.items() if key != 'PYTEST_CURRENT_TEST'}
+    return {**env, **overrides}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, list[str]]]:
+    """Start ``main.py``; yield its URL once it answers, and the lines it printed by then."""
+    port = free_port()
+    full_env = process_env(BALANCES_PORT=str(port), BALANCES_DEMO_FEED='0', **env)
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / 'main.py')],
+        cwd=cwd,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        assert process.stdout is not None
+        started = time.monotonic()
+        while time.monotonic() - started < READY_WITHIN:
+            line = process.stdout.readline()
+            if not line and process.poll() is not None:
+                break
+            lines.append(line.rstrip())
+            if 'Balances is serving on' in line:
+                break
+        url = f'http://127.0.0.1:{port}'
+        assert any(url in line for line in lines), f'not serving within {READY_WITHIN} s: {lines}'
+        assert httpx.get(f'{url}/api/v1/health').json() == {'status': 'ok'}
+        assert time.monotonic() - started < READY_WITHIN
+        yield url, lines
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_demo_start_on_sqlite_prints_the_url_and_the_login(tmp_path: Path) -> None:
+    with running({'BALANCES_DB_URL': f'sqlite://{tmp_path}/demo.sqlite3', 'BALANCES_DEMO': '1'}, tmp_path) as (
+        url,
+        out,
+    ):
+        login = next(line for line in out if 'Sign in as' in line)
+        assert re.search(r'Sign in as \S+@\S+ with the password \S{12,}', login)
+        page = httpx.get(f'{url}/login')
+        assert page.status_code == 200 and 'Balances' in page.text
+        assert (tmp_path / 'data' / 'storage_secret').exists()  # generated once, in the data folder
+
+
+def test_empty_start_on_postgres_migrates_and_serves(tmp_path: Path, postgres_url: str) -> None:
+    with running({'BALANCES_DB_URL': postgres_url, 'BALANCES_DEMO': '0'}, tmp_path) as (_, out):
+        assert not any('Sign in as' in line for line in out)
+
+
+def test_bad_configuration_is_named(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / 'main.py')],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=process_env(BALANCES_PORT='eighty'),
+        timeout=30,
+    )
+    assert result.returncode != 0 and 'BALANCES_PORT' in result.stderr
+
+
+@pytest.fixture(autouse=True)
+def _clean_database_between_lanes(request: pytest.FixtureRequest) -> None:
+    """The PostgreSQL test shares the session's cluster: start it from an empty public schema."""
+    if 'postgres_url' in request.fixturenames:
+        url = request.getfixturevalue('postgres_url')
+        subprocess.run(
+            [
+                sys.executable,
+                '-c',
+                f"""
+import asyncio, asyncpg
+async def main():
+    conn = await asyncpg.connect({url!r})
+    await conn.execute('DROP SCHEMA public CASCADE; CREATE SCHEMA public')
+    await conn.close()
+asyncio.run(main())
+""",
+            ],
+            check=True,
+        )
