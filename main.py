@@ -5,6 +5,7 @@ import sys
 
 from nicegui import app, ui
 
+import api
 from services import demo
 from services.config import ConfigError, Settings
 from services.database import close_database, open_database
@@ -16,10 +17,7 @@ except ConfigError as error:
 
 from ui import pages  # noqa: F401  (registers the pages)
 
-
-@app.get('/api/v1/health')
-async def health() -> dict[str, str]:
-    return {'status': 'ok'}
+api.install(app, settings.operator_key)
 
 
 async def startup() -> None:

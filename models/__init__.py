@@ -1,6 +1,6 @@
 """Tortoise models of Balances: tables, fields, indexes and constraints, nothing else."""
 
-from models.access import Admin, AdminGrant
+from models.access import Admin, AdminGrant, ApiKey
 from models.contract import Contract, Holder, Team
 from models.ledger import LedgerEntry, Lot, Transfer
 from models.usage import UsageDaily, UsageEvent
@@ -13,6 +13,7 @@ __all__ = [
     'MODEL_MODULES',
     'Admin',
     'AdminGrant',
+    'ApiKey',
     'Contract',
     'Holder',
     'LedgerEntry',

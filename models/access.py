@@ -33,3 +33,21 @@ class AdminGrant(Model):
     class Meta:
         table = 'admin_grant'
         unique_together = (('admin', 'contract'),)
+
+
+class ApiKey(Model):
+    """An API key of one contract: a public prefix to find it, and only a SHA-256 digest of its secret part."""
+
+    id = fields.IntField(primary_key=True)
+    contract: fields.ForeignKeyRelation[Contract] = fields.ForeignKeyField(
+        'balances.Contract', related_name='api_keys', on_delete=fields.RESTRICT
+    )
+    contract_id: int
+    prefix = fields.CharField(max_length=16, unique=True)
+    secret_hash = fields.CharField(max_length=64)
+    scopes = fields.CharField(max_length=100)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = 'api_key'
