@@ -64,7 +64,7 @@ async def test_route_by_caller(client: httpx.AsyncClient, route: Route, who: str
     await client.post(
         tenant.url('/purchases'), json={'id': 'lot', 'team': tenant.teams['A'], 'quantity': 10}, headers=OPERATOR
     )
-    wrong = [headers for scope, headers in tenant.keys.items() if scope != route.scope][0]
+    wrong = next(headers for scope, headers in tenant.keys.items() if scope != route.scope)
     headers, expected = {
         'no key': ({}, 401),
         'unknown key': ({'Authorization': 'Bearer bal_000000000000_guess'}, 401),

@@ -153,7 +153,7 @@ async def test_cloud_purchases_refuse_a_team(client: httpx.AsyncClient) -> None:
 
 async def test_json_numbers_stay_exact(client: httpx.AsyncClient) -> None:
     tenant = await provision(client)
-    raw = '{"id": "p", "team": %d, "quantity": 999999999999.9999}' % tenant.teams['A']
+    raw = f'{{"id": "p", "team": {tenant.teams["A"]}, "quantity": 999999999999.9999}}'
     made = await client.post(
         tenant.url('/purchases'), content=raw, headers={**OPERATOR, 'content-type': 'application/json'}
     )
