@@ -45,5 +45,5 @@ ui.run(
     reload=False,
     show=False,
     fastapi_docs=True,
-    endpoint_documentation='internal',
+    endpoint_documentation='none',  # /docs lists the API, not NiceGUI's internal routes
 )

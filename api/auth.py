@@ -7,14 +7,19 @@ key without the scope the route needs.
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from services.contracts import ContractInfo, get_contract
 from services.keys import Caller, identify
 
+bearer = HTTPBearer(auto_error=False, description='the operator key, or an API key of a contract')
 
-async def caller(request: Request) -> Caller:
-    scheme, _, token = request.headers.get('authorization', '').partition(' ')
-    found = await identify(token.strip(), request.app.state.operator_key) if scheme.lower() == 'bearer' else None
+
+async def caller(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Caller:
+    token = credentials.credentials if credentials else ''
+    found = await identify(token, request.app.state.operator_key) if token else None
     if found is None:
         raise HTTPException(401, 'a valid bearer key is required', headers={'WWW-Authenticate': 'Bearer'})
     return found

@@ -96,6 +96,15 @@ class ApiKeyOut(BaseModel):
 
 
 class PurchaseIn(Body):
+    model_config = ConfigDict(
+        extra='forbid',
+        json_schema_extra={
+            'examples': [
+                {'id': 'order-8841', 'team': 1, 'quantity': '5000', 'purchased_at': '2026-11-23T09:00:00Z'},
+            ]
+        },
+    )
+
     id: ClientId
     team: TeamId | None = None
     quantity: Quantity
@@ -121,6 +130,26 @@ class UsageEventIn(Body):
 
 
 class UsageIn(Body):
+    model_config = ConfigDict(
+        extra='forbid',
+        json_schema_extra={
+            'examples': [
+                {
+                    'events': [
+                        {
+                            'id': 'feed-2026-11-23-0001',
+                            'team': 1,
+                            'user': 'ana@example.com',
+                            'product': 'render-studio',
+                            'quantity': '4',
+                            'occurred_at': '2026-11-23T10:00:00Z',
+                        },
+                    ]
+                }
+            ]
+        },
+    )
+
     events: Annotated[list[UsageEventIn], Field(min_length=1, max_length=MAX_BATCH)]
 
 
@@ -130,6 +159,15 @@ class UsageAccepted(BaseModel):
 
 
 class TransferIn(Body):
+    model_config = ConfigDict(
+        extra='forbid',
+        json_schema_extra={
+            'examples': [
+                {'id': 'assign-42', 'from_team': 4, 'to_team': 1, 'quantity': '800'},
+            ]
+        },
+    )
+
     id: ClientId
     from_team: TeamId
     to_team: TeamId

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -75,9 +76,58 @@ def test_demo_start_on_sqlite_prints_the_url_and_the_login(tmp_path: Path) -> No
         assert (tmp_path / 'data' / 'storage_secret').exists()  # generated once, in the data folder
 
 
-def test_empty_start_on_postgres_migrates_and_serves(tmp_path: Path, postgres_url: str) -> None:
-    with running({'BALANCES_DB_URL': postgres_url, 'BALANCES_DEMO': '0'}, tmp_path) as (_, out):
+OPERATOR_KEY = 'real-process-operator-key'
+
+
+def provision_and_use(url: str) -> None:
+    """Over real HTTP: a contract, a team, a purchase, a usage key, a batch of usage, and the balance it leaves."""
+    with httpx.Client(base_url=f'{url}/api/v1', headers={'Authorization': f'Bearer {OPERATOR_KEY}'}) as operator:
+        contract = operator.post('/contracts', json={'name': 'Real', 'region': 'FR', 'timezone': 'Europe/Paris'})
+        assert contract.status_code == 201, contract.text
+        base = f'/contracts/{contract.json()["id"]}'
+        team = operator.post(f'{base}/teams', json={'name': 'Structure'}).json()['id']
+        assert operator.post(f'{base}/purchases', json={'id': 'p', 'team': team, 'quantity': '10'}).status_code == 201
+        key = operator.post(f'{base}/api-keys', json={'scopes': ['usage:write', 'balances:read']}).json()['key']
+    now = datetime.now(UTC).isoformat()
+    events = [
+        {
+            'id': f'e{i}',
+            'team': team,
+            'user': 'ana@example.com',
+            'product': 'cad',
+            'quantity': '0.75',
+            'occurred_at': now,
+        }
+        for i in range(4)
+    ]
+    with httpx.Client(base_url=f'{url}/api/v1', headers={'Authorization': f'Bearer {key}'}) as feed:
+        assert feed.post(f'{base}/usage', json={'events': events}).json() == {'accepted': 4, 'duplicates': 0}
+        balance = feed.get(f'{base}/balances').json()['balances'][0]
+        assert (balance['available'], balance['used'], balance['health']) == ('7', '3', 'green')
+        assert feed.get(f'{base}/usage.csv').text == 'key,quantity\ncad,3\n'
+        assert feed.get('/contracts').json()['contracts'][0]['name'] == 'Real'
+
+
+def test_empty_start_on_sqlite_serves_the_api_over_real_http(tmp_path: Path) -> None:
+    env = {
+        'BALANCES_DB_URL': f'sqlite://{tmp_path}/api.sqlite3',
+        'BALANCES_DEMO': '0',
+        'BALANCES_OPERATOR_KEY': OPERATOR_KEY,
+    }
+    with running(env, tmp_path) as (url, out):
         assert not any('Sign in as' in line for line in out)
+        provision_and_use(url)
+        assert httpx.get(f'{url}/openapi.json').json()['paths'].keys() >= {
+            '/api/v1/contracts/{contract_id}/usage',
+            '/api/v1/contracts/{contract_id}/usage.csv',
+        }
+
+
+def test_empty_start_on_postgres_migrates_and_serves_the_api(tmp_path: Path, postgres_url: str) -> None:
+    env = {'BALANCES_DB_URL': postgres_url, 'BALANCES_DEMO': '0', 'BALANCES_OPERATOR_KEY': OPERATOR_KEY}
+    with running(env, tmp_path) as (url, out):
+        assert not any('Sign in as' in line for line in out)
+        provision_and_use(url)
 
 
 def test_bad_configuration_is_named(tmp_path: Path) -> None:
