@@ -1,7 +1,8 @@
 """A fuzz pass over every route: whatever the body or the query, never a 5xx
 
 Bodies (raw JSON text, NaN and Infinity included) are valid requests with one field replaced by arbitrary
-JSON, or arbitrary JSON altogether; queries are arbitrary values of the documented parameters. Run on SQLite (the PostgreSQL lane runs the same code paths).
+JSON, or arbitrary JSON altogether; queries are arbitrary values of the documented parameters. Run on SQLite
+(the PostgreSQL lane runs the same code paths).
 """
 
 import json
