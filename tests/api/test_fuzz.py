@@ -20,7 +20,7 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=10,
 )
-POSTS = {
+POSTS: dict[str, dict[str, Any]] = {
     '/teams': {'name': 'T'},
     '/admins': {'email': 'f@example.com', 'password': 'p' * 12},
     '/api-keys': {'scopes': ['balances:read']},
