@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,9 +31,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass
+class Server:
+    url: str
+    lines: list[str]  # what it printed until it served
+    process: subprocess.Popen[str]
+
+
 @contextmanager
-def running(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, list[str]]]:
-    """Start ``main.py``; yield its URL once it answers, and the lines it printed by then."""
+def running(env: dict[str, str], cwd: Path) -> Iterator[Server]:
+    """Start ``main.py``; yield it once it answers, with the lines it printed by then."""
     port = free_port()
     full_env = process_env(BALANCES_PORT=str(port), BALANCES_DEMO_FEED='0', **env)
     process = subprocess.Popen(
@@ -58,17 +66,16 @@ def running(env: dict[str, str], cwd: Path) -> Iterator[tuple[str, list[str]]]:
         assert any(url in line for line in lines), f'not serving within {READY_WITHIN} s: {lines}'
         assert httpx.get(f'{url}/api/v1/health').json() == {'status': 'ok'}
         assert time.monotonic() - started < READY_WITHIN
-        yield url, lines
+        yield Server(url, lines, process)
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
 def test_demo_start_on_sqlite_prints_the_url_and_the_login(tmp_path: Path) -> None:
-    with running({'BALANCES_DB_URL': f'sqlite://{tmp_path}/demo.sqlite3', 'BALANCES_DEMO': '1'}, tmp_path) as (
-        url,
-        out,
-    ):
+    env = {'BALANCES_DB_URL': f'sqlite://{tmp_path}/demo.sqlite3', 'BALANCES_DEMO': '1'}
+    with running(env, tmp_path) as server:
+        url, out = server.url, server.lines
         login = next(line for line in out if 'Sign in as' in line)
         assert re.search(r'Sign in as \S+@\S+ with the password \S{12,}', login)
         page = httpx.get(f'{url}/login')
@@ -114,8 +121,9 @@ def test_empty_start_on_sqlite_serves_the_api_over_real_http(tmp_path: Path) -> 
         'BALANCES_DEMO': '0',
         'BALANCES_OPERATOR_KEY': OPERATOR_KEY,
     }
-    with running(env, tmp_path) as (url, out):
-        assert not any('Sign in as' in line for line in out)
+    with running(env, tmp_path) as server:
+        url = server.url
+        assert not any('Sign in as' in line for line in server.lines)
         provision_and_use(url)
         assert httpx.get(f'{url}/openapi.json').json()['paths'].keys() >= {
             '/api/v1/contracts/{contract_id}/usage',
@@ -125,9 +133,9 @@ def test_empty_start_on_sqlite_serves_the_api_over_real_http(tmp_path: Path) -> 
 
 def test_empty_start_on_postgres_migrates_and_serves_the_api(tmp_path: Path, postgres_url: str) -> None:
     env = {'BALANCES_DB_URL': postgres_url, 'BALANCES_DEMO': '0', 'BALANCES_OPERATOR_KEY': OPERATOR_KEY}
-    with running(env, tmp_path) as (url, out):
-        assert not any('Sign in as' in line for line in out)
-        provision_and_use(url)
+    with running(env, tmp_path) as server:
+        assert not any('Sign in as' in line for line in server.lines)
+        provision_and_use(server.url)
 
 
 def test_bad_configuration_is_named(tmp_path: Path) -> None:
