@@ -39,9 +39,14 @@ def free_port() -> int:
 
 def events(prefix: str, count: int, teams: list[int], now: datetime) -> list[dict[str, object]]:
     return [
-        {'id': f'{prefix}-{i}', 'team': teams[i % len(teams)], 'user': f'user{i % 40}@example.com',
-         'product': f'product-{i % 12}', 'quantity': f'{1 + i % 7}.25',
-         'occurred_at': (now - timedelta(minutes=i % 40_000)).isoformat()}
+        {
+            'id': f'{prefix}-{i}',
+            'team': teams[i % len(teams)],
+            'user': f'user{i % 40}@example.com',
+            'product': f'product-{i % 12}',
+            'quantity': f'{1 + i % 7}.25',
+            'occurred_at': (now - timedelta(minutes=i % 40_000)).isoformat(),
+        }
         for i in range(count)
     ]
 
@@ -49,10 +54,20 @@ def events(prefix: str, count: int, teams: list[int], now: datetime) -> list[dic
 def start(folder: Path) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != 'PYTEST_CURRENT_TEST'}
-    env |= {'BALANCES_DB_URL': f'sqlite://{folder}/bench.sqlite3', 'BALANCES_DEMO': '0',
-            'BALANCES_OPERATOR_KEY': KEY, 'BALANCES_PORT': str(port)}
-    process = subprocess.Popen([sys.executable, str(ROOT / 'main.py')], cwd=folder, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env |= {
+        'BALANCES_DB_URL': f'sqlite://{folder}/bench.sqlite3',
+        'BALANCES_DEMO': '0',
+        'BALANCES_OPERATOR_KEY': KEY,
+        'BALANCES_PORT': str(port),
+    }
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / 'main.py')],
+        cwd=folder,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     assert process.stdout is not None
     for line in process.stdout:
         if 'Balances is serving on' in line:
@@ -109,13 +124,28 @@ def raw_ceiling(folder: Path, batches: int, teams: list[int]) -> float:
     now = datetime.now(UTC)
     batches_rows = []
     for n in range(batches):
-        batches_rows.append([
-            (str(uuid.uuid4()), 1, e['id'], 'f' * 64, 1 + i % len(teams), 1 + i % len(teams), e['user'], e['product'],
-             10_000 * (1 + i % 7) + 2_500, str(e['occurred_at']).replace('T', ' '), now.isoformat(' '))
-            for i, e in enumerate(events(f'b{n}', 1000, list(range(1, len(teams) + 1)), now))
-        ])
-    sql = ('INSERT INTO usage_event (id, contract_id, client_id, fingerprint, holder_id, team_id, user_name, product, '
-           'quantity, occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        batches_rows.append(
+            [
+                (
+                    str(uuid.uuid4()),
+                    1,
+                    e['id'],
+                    'f' * 64,
+                    1 + i % len(teams),
+                    1 + i % len(teams),
+                    e['user'],
+                    e['product'],
+                    10_000 * (1 + i % 7) + 2_500,
+                    str(e['occurred_at']).replace('T', ' '),
+                    now.isoformat(' '),
+                )
+                for i, e in enumerate(events(f'b{n}', 1000, list(range(1, len(teams) + 1)), now))
+            ]
+        )
+    sql = (
+        'INSERT INTO usage_event (id, contract_id, client_id, fingerprint, holder_id, team_id, user_name, product, '
+        'quantity, occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+    )
     started = time.perf_counter()
     for rows in batches_rows:
         connection.execute('BEGIN')
@@ -137,8 +167,10 @@ def main() -> None:
     print(f'machine: {os.cpu_count()} cores, SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}')
     print(f'ingestion over HTTP, {args.batches} x 1,000-event batches: {rate:,.0f} events/s')
     print(f'raw bulk insert of the same rows (ceiling):      {ceiling:,.0f} events/s')
-    print(f'single-event POST /usage x {args.singles}: p50 {cuts[49]:.1f} ms, p95 {cuts[94]:.1f} ms, '
-          f'p99 {cuts[98]:.1f} ms, max {max(latencies):.1f} ms')
+    print(
+        f'single-event POST /usage x {args.singles}: p50 {cuts[49]:.1f} ms, p95 {cuts[94]:.1f} ms, '
+        f'p99 {cuts[98]:.1f} ms, max {max(latencies):.1f} ms'
+    )
 
 
 if __name__ == '__main__':

@@ -52,7 +52,9 @@ async def db(db_url: str) -> AsyncIterator[str]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each lane's tests, so that ``-m sqlite`` or ``-m postgres`` runs one lane."""
     for item in items:
-        callspec = getattr(item, 'callspec', None)
-        lane = callspec.params.get('db_url') if callspec else None
-        if lane in LANES:
-            item.add_marker(getattr(pytest.mark, lane))
+        params = getattr(getattr(item, 'callspec', None), 'params', {})
+        lane = params.get('lane') or params.get('db_url')
+        if isinstance(lane, str) and lane.startswith('sqlite'):
+            item.add_marker(pytest.mark.sqlite)
+        elif isinstance(lane, str) and lane.startswith('postgres'):
+            item.add_marker(pytest.mark.postgres)

@@ -1,5 +1,7 @@
 """Invariants the database holds by itself, whatever code writes to it"""
 
+from typing import Any
+
 import pytest
 from tortoise import connections
 from tortoise.exceptions import IntegrityError
@@ -46,32 +48,23 @@ async def test_quantities_are_positive_and_client_ids_unique(db: str) -> None:
         await LedgerEntry.create(
             contract_id=contract, holder_id=lot.holder_id, lot_id=lot.id, kind='purchase', quantity=-5, created_at=NOW
         )
-    with pytest.raises(IntegrityError):
-        await Lot.create(
-            contract_id=contract,
-            holder_id=lot.holder_id,
-            origin='purchase',
-            client_id='p',
-            fingerprint='x',
-            original=1,
-            remaining=1,
-            purchased_at=NOW,
-            expires_at=NOW.replace(year=2027),
-            created_at=NOW,
-        )
-    with pytest.raises(IntegrityError):
-        await Lot.create(
-            contract_id=contract,
-            holder_id=lot.holder_id,
-            origin='purchase',
-            client_id='q',
-            fingerprint='x',
-            original=0,
-            remaining=0,
-            purchased_at=NOW,
-            expires_at=NOW.replace(year=2027),
-            created_at=NOW,
-        )
+    purchase: dict[str, Any] = {
+        'contract_id': contract,
+        'holder_id': lot.holder_id,
+        'origin': 'purchase',
+        'fingerprint': 'x',
+        'purchased_at': NOW,
+        'expires_at': NOW.replace(year=2027),
+        'created_at': NOW,
+    }
+    bad_lots: list[dict[str, Any]] = [
+        {'client_id': 'p', 'original': 1, 'remaining': 1},  # a client id used twice
+        {'client_id': 'q', 'original': 0, 'remaining': 0},  # an empty lot
+        {'client_id': 'r', 'original': 1, 'remaining': 1, 'expires_at': NOW},  # expiring when bought
+    ]
+    for bad in bad_lots:
+        with pytest.raises(IntegrityError):
+            await Lot.create(**{**purchase, **bad})
 
 
 async def test_one_pool_per_cloud_contract_and_one_holder_per_team(db: str) -> None:
