@@ -1,6 +1,6 @@
 """Ingestion benchmark: usage over real HTTP into ``main.py`` on SQLite, and the raw insert ceiling
 
-    .venv/bin/python bench/ingest.py [--batches 40] [--singles 500]
+    .venv/bin/python bench/ingest.py [--batches 40] [--singles 500] [--db-url postgres://…]
 
 1. Starts ``main.py`` as a real process (``BALANCES_DEMO=0``, a fresh SQLite file, an operator key) and posts
    ``--batches`` batches of 1,000 usage events, one after the other: events/s with ledger allocation, idempotency
@@ -51,11 +51,11 @@ def events(prefix: str, count: int, teams: list[int], now: datetime) -> list[dic
     ]
 
 
-def start(folder: Path) -> tuple[subprocess.Popen[str], str]:
+def start(folder: Path, db_url: str | None) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != 'PYTEST_CURRENT_TEST'}
     env |= {
-        'BALANCES_DB_URL': f'sqlite://{folder}/bench.sqlite3',
+        'BALANCES_DB_URL': db_url or f'sqlite://{folder}/bench.sqlite3',
         'BALANCES_DEMO': '0',
         'BALANCES_OPERATOR_KEY': KEY,
         'BALANCES_PORT': str(port),
@@ -75,8 +75,8 @@ def start(folder: Path) -> tuple[subprocess.Popen[str], str]:
     raise SystemExit('main.py did not start')
 
 
-def over_http(folder: Path, batches: int, singles: int) -> tuple[float, list[float], list[int]]:
-    process, url = start(folder)
+def over_http(folder: Path, batches: int, singles: int, db_url: str | None) -> tuple[float, list[float], list[int]]:
+    process, url = start(folder, db_url)
     try:
         with httpx.Client(base_url=url, headers={'Authorization': f'Bearer {KEY}'}, timeout=60) as client:
             contract = client.post('/contracts', json={'name': 'Bench', 'region': 'FR'}).json()['id']
@@ -158,15 +158,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--batches', type=int, default=40)
     parser.add_argument('--singles', type=int, default=500)
+    parser.add_argument('--db-url', help='an empty PostgreSQL database instead of a fresh SQLite file')
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='balances-bench-') as tmp:
         folder = Path(tmp)
-        rate, latencies, teams = over_http(folder, args.batches, args.singles)
+        rate, latencies, teams = over_http(folder, args.batches, args.singles, args.db_url)
         ceiling = raw_ceiling(folder, args.batches, teams)
     cuts = statistics.quantiles(latencies, n=100)
-    print(f'machine: {os.cpu_count()} cores, SQLite {sqlite3.sqlite_version}, Python {sys.version.split()[0]}')
+    database = 'PostgreSQL' if args.db_url else f'SQLite {sqlite3.sqlite_version}'
+    print(f'machine: {os.cpu_count()} cores, {database}, Python {sys.version.split()[0]}')
     print(f'ingestion over HTTP, {args.batches} x 1,000-event batches: {rate:,.0f} events/s')
-    print(f'raw bulk insert of the same rows (ceiling):      {ceiling:,.0f} events/s')
+    print(f'raw bulk insert of the same rows (ceiling, SQLite): {ceiling:,.0f} events/s')
     print(
         f'single-event POST /usage x {args.singles}: p50 {cuts[49]:.1f} ms, p95 {cuts[94]:.1f} ms, '
         f'p99 {cuts[98]:.1f} ms, max {max(latencies):.1f} ms'

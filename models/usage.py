@@ -30,7 +30,7 @@ class UsageEvent(Model):
     class Meta:
         table = 'usage_event'
         unique_together = (('contract', 'client_id'),)
-        indexes = (('holder_id', 'occurred_at'),)
+        indexes = (('contract_id', 'occurred_at'),)
 
 
 class UsageDaily(Model):

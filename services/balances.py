@@ -1,6 +1,6 @@
 """Balances per holder: the one place a balance is computed
 
-From a holder's lots and its transfers out (few rows, whatever the volume of usage):
+From a holder's lots and the transfers it made (few rows, whatever the volume of usage):
 
 - ``available`` = what remains in unexpired lots; ``expired`` = what remained in lots when they expired;
 - ``total`` = purchased + transferred in − transferred out = Σ lot originals − Σ transferred out;
@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from tortoise.functions import Sum
 
-from models import LedgerEntry, Lot, Team
+from models import Lot, Team, Transfer
 from services import regions
 from services.clock import resolve
 from services.contracts import ContractInfo, get_contract
@@ -81,18 +81,16 @@ async def contract_balances(contract_id: int, *, now: datetime | None = None) ->
     contract = await get_contract(contract_id)
     today = local_date(now, contract.timezone)
     lots = await Lot.filter(contract_id=contract_id).values_list(
-        'holder_id', 'holder__team_id', 'original', 'remaining', 'expires_at'
+        'holder__team_id', 'original', 'remaining', 'expires_at'
     )
     moved_out = (
-        await LedgerEntry.filter(contract_id=contract_id, kind='transfer_out')
+        await Transfer.filter(contract_id=contract_id)
         .annotate(units=Sum('quantity'))
-        .group_by('holder_id')
-        .values_list('holder_id', 'units')
+        .group_by('from_team_id')
+        .values_list('from_team_id', 'units')
     )
     tallies: dict[int | None, _Tally] = defaultdict(_Tally)
-    holder_team: dict[int, int | None] = {}
-    for holder_id, team_id, original, remaining, expires_at in lots:
-        holder_team[holder_id] = team_id
+    for team_id, original, remaining, expires_at in lots:
         tally = tallies[team_id]
         tally.original += original
         if expires_at > now:
@@ -102,8 +100,8 @@ async def contract_balances(contract_id: int, *, now: datetime | None = None) ->
                 tally.by_expiry[day] = tally.by_expiry.get(day, 0) + remaining
         else:
             tally.remaining_expired += remaining
-    for holder_id, units in moved_out:
-        tallies[holder_team[holder_id]].moved_out -= int(units)
+    for team_id, units in moved_out:
+        tallies[team_id].moved_out += int(units)
 
     if contract.mode == regions.FLEX:
         holders = [

@@ -84,8 +84,12 @@ MAX_PARAMETERS = 30_000  # under SQLite's 32,766 and PostgreSQL's 32,767 bound p
 
 async def insert_rows(
     conn: BaseDBAsyncClient, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, suffix: str = ''
-) -> None:
-    """Insert rows with multi-row ``INSERT … VALUES`` statements, as few as the parameter limit allows."""
+) -> list[dict[str, Any]]:
+    """Insert rows with multi-row ``INSERT … VALUES`` statements, as few as the parameter limit allows.
+
+    ``suffix`` follows the values (``ON CONFLICT …``, ``RETURNING …``); returned rows are collected.
+    """
+    returned: list[dict[str, Any]] = []
     per_statement = max(1, MAX_PARAMETERS // len(columns))
     names = ', '.join(f'"{column}"' for column in columns)
     for start in range(0, len(rows), per_statement):
@@ -93,4 +97,5 @@ async def insert_rows(
         marks = iter(placeholders(conn, len(chunk) * len(columns)))
         values = ', '.join('(' + ', '.join(next(marks) for _ in columns) + ')' for _ in chunk)
         params = [value for row in chunk for value in row]
-        await conn.execute_query(f'INSERT INTO "{table}" ({names}) VALUES {values} {suffix}', params)
+        returned += await conn.execute_query_dict(f'INSERT INTO "{table}" ({names}) VALUES {values} {suffix}', params)
+    return returned

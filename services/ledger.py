@@ -202,15 +202,14 @@ async def consume(contract_id: int, events: Sequence[UsageInput], *, now: dateti
     async def write() -> ConsumeResult:
         async with in_transaction() as conn:
             await lock_holders(conn, holder_ids)
-            recorded = await rollup.recorded_fingerprints(
-                conn, contract.id, [event.client_id for event in batch.unique]
-            )
-            new = []
-            for event in batch.unique:
-                if event.client_id not in recorded:
-                    new.append(event)
-                elif recorded[event.client_id] != event.fingerprint:
-                    raise ClientIdConflict('usage event', event.client_id)
+            ids = await rollup.insert_new(conn, contract, batch.unique, now)
+            new = [event for event in batch.unique if event.client_id in ids]
+            replayed = [event for event in batch.unique if event.client_id not in ids]
+            if replayed:
+                recorded = await rollup.recorded_fingerprints(conn, contract.id, [e.client_id for e in replayed])
+                for event in replayed:
+                    if recorded[event.client_id] != event.fingerprint:
+                        raise ClientIdConflict('usage event', event.client_id)
             lots = await open_lots(conn, {event.holder_id for event in new}, now)
             entries: list[tuple[CheckedUsage, int, int]] = []
             touched: dict[int, LotState] = {}
@@ -226,7 +225,7 @@ async def consume(contract_id: int, events: Sequence[UsageInput], *, now: dateti
                 for lot, take in draws:
                     touched[lot.id] = lot
                     entries.append((event, lot.id, take))
-            await rollup.record(conn, contract, new, entries, now)
+            await rollup.record(conn, contract, new, ids, entries, now)
             await save_remaining(conn, list(touched.values()))
             return ConsumeResult(len(new), batch.duplicates + len(batch.unique) - len(new))
 

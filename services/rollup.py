@@ -54,16 +54,16 @@ async def recorded_fingerprints(conn: BaseDBAsyncClient, contract_id: int, clien
     return found
 
 
-async def record(
-    conn: BaseDBAsyncClient,
-    contract: Contract,
-    events: Sequence[CheckedUsage],
-    draws: Sequence[tuple[CheckedUsage, int, int]],
-    now: datetime,
-) -> None:
-    """Insert ``events``, a ``consume`` entry per draw ``(event, lot id, units)``, and add them to the rollup."""
+async def insert_new(
+    conn: BaseDBAsyncClient, contract: Contract, events: Sequence[CheckedUsage], now: datetime
+) -> dict[str, str]:
+    """Insert the events whose client id is new to the contract; returns their row ids by client id.
+
+    The unique index decides what is new (``ON CONFLICT DO NOTHING``): no lookup whose plan could degrade with the
+    table's size, and a concurrent writer of the same id waits on the index instead of racing past a read.
+    """
     ids = {event.client_id: str(uuid4()) for event in events}
-    await insert_rows(
+    inserted = await insert_rows(
         conn,
         'usage_event',
         EVENT_COLUMNS,
@@ -83,7 +83,20 @@ async def record(
             )
             for e in events
         ],
+        suffix='ON CONFLICT (contract_id, client_id) DO NOTHING RETURNING client_id',
     )
+    return {row['client_id']: ids[row['client_id']] for row in inserted}
+
+
+async def record(
+    conn: BaseDBAsyncClient,
+    contract: Contract,
+    events: Sequence[CheckedUsage],
+    ids: dict[str, str],
+    draws: Sequence[tuple[CheckedUsage, int, int]],
+    now: datetime,
+) -> None:
+    """Append a ``consume`` entry per draw ``(event, lot id, units)`` and add the new ``events`` to the rollup."""
     await insert_rows(
         conn,
         'ledger_entry',
