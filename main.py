@@ -9,15 +9,16 @@ import api
 from services import demo
 from services.config import ConfigError, Settings
 from services.database import close_database, open_database
+from ui import install as install_pages
 
 try:
     settings = Settings.from_env()
 except ConfigError as error:
     sys.exit(f'Balances cannot start: {error}')
 
-from ui import pages  # noqa: F401  (registers the pages)
 
 api.install(app, settings.operator_key)
+install_pages()
 
 
 async def startup() -> None:

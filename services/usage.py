@@ -156,3 +156,31 @@ async def distinct_usage_90_days(contract: ContractInfo, now: datetime) -> dict[
             seen[holder_id][1].add(user)
     teams = dict(await Holder.filter(contract_id=contract.id).values_list('id', 'team_id'))
     return {teams[holder_id]: (len(products), len(users)) for holder_id, (products, users) in seen.items()}
+
+
+@dataclass(frozen=True)
+class DailyTrend:
+    """Daily totals over a range, per team (Flex), or for the whole contract under ``None`` (cloud credits)."""
+
+    days: tuple[date, ...]
+    totals: dict[int | None, tuple[Decimal, ...]]
+
+    def of(self, team: int | None) -> tuple[Decimal, ...]:
+        return self.totals.get(team, tuple(Decimal(0) for _ in self.days))
+
+
+async def daily_trend(
+    contract_id: int, date_range: DateRange | None = None, *, now: datetime | None = None
+) -> DailyTrend:
+    """One query for every card's trend line: usage per day and team (or per day, for a cloud-credit pool)."""
+    contract = await get_contract(contract_id)
+    date_range, query = await _scope(contract_id, date_range, None, now)
+    rows = (
+        await query.annotate(units=Sum('quantity')).group_by('day', 'team_key').values_list('day', 'team_key', 'units')
+    )
+    cells: dict[int | None, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for day, team_key, units in rows:
+        cells[team_key if contract.is_flex else None][day] += int(units)
+    days = date_range.dates()
+    totals = {team: tuple(from_units(by_day[d]) for d in days) for team, by_day in cells.items()}
+    return DailyTrend(tuple(days), totals)

@@ -1,1 +1,13 @@
-"""NiceGUI pages of Balances: thin, reading from services and subscribing to the live-update bus."""
+"""NiceGUI pages of Balances: thin, reading from services and subscribing to the live-update bus"""
+
+from nicegui import ui
+
+
+def install() -> None:
+    """Register the pages (called by ``main.py`` on every start, which the ``user`` test fixture repeats)."""
+    from ui.balances_page import balances_page
+    from ui.login import login_page, logout_page
+
+    ui.page('/')(balances_page)
+    ui.page('/login')(login_page)
+    ui.page('/logout')(logout_page)

@@ -1,0 +1,119 @@
+"""Usage details: a stacked bar chart over time by service or by user, a date range, a table and a CSV download"""
+
+import csv
+import io
+from datetime import date
+from typing import Literal
+
+from nicegui import ui
+
+from services.clock import utcnow
+from services.dates import DateRange, local_date
+from services.errors import LedgerError
+from services.usage import usage_breakdown, usage_series
+from ui import charts
+from ui.i18n import number, t
+
+PRESETS = ('range_30', 'range_90', 'this_month', 'last_month', 'range_12m')
+
+
+def preset_range(preset: str, today: date) -> DateRange:
+    if preset == 'range_30':
+        return DateRange.last_days(today, 30)
+    if preset == 'this_month':
+        return DateRange.this_month(today)
+    if preset == 'last_month':
+        return DateRange.last_month(today)
+    if preset == 'range_12m':
+        return DateRange.last_12_months(today)
+    return DateRange.last_days(today, 90)
+
+
+class UsagePanel:
+    """Usage of a contract, or of one team, over a chosen range; ``reload`` redraws it in place."""
+
+    def __init__(self, contract_id: int, timezone: str, lang: str, *, team: int | None, title: str) -> None:
+        self.contract_id, self.team, self.lang = contract_id, team, lang
+        self.today = local_date(utcnow(), timezone)
+        self.range = preset_range('range_90', self.today)
+        self.by = 'product'
+        with ui.card().classes('w-full').mark(f'usage-{team if team is not None else "contract"}') as self.card:
+            ui.label(title).classes('text-h6')
+            with ui.row().classes('w-full items-center gap-2'):
+                ui.toggle(
+                    {'product': t('by_product', lang), 'user': t('by_user', lang)},
+                    value='product',
+                    on_change=self._set_by,
+                ).props('no-caps dense').mark('by')
+                ui.toggle({p: t(p, lang) for p in PRESETS}, value='range_90', on_change=self._set_preset).props(
+                    'no-caps dense'
+                ).mark('preset')
+                custom = ui.button(t('custom', lang), icon='date_range').props('flat dense no-caps').mark('custom')
+                with custom, ui.menu():
+                    self.picker = ui.date(on_change=self._set_custom).props('range').mark('custom-range')
+                ui.space()
+                ui.button(t('download_csv', lang), icon='download', on_click=self.download).props(
+                    'flat dense no-caps'
+                ).mark('csv')
+            self.range_label = ui.label().classes('text-caption text-grey-7').mark('range')
+            self.message = ui.label().mark('usage-message')
+            self.chart = ui.echart({'series': []}).classes('w-full h-72').mark('usage-chart')
+            self.table = (
+                ui.table(
+                    columns=[
+                        {'name': 'key', 'label': t('key', lang), 'field': 'key', 'align': 'left'},
+                        {'name': 'quantity', 'label': t('quantity', lang), 'field': 'quantity', 'align': 'right'},
+                    ],
+                    rows=[],
+                )
+                .props('flat dense')
+                .classes('w-full')
+                .mark('usage-table')
+            )
+
+    async def _set_by(self, event: object) -> None:
+        self.by = getattr(event, 'value', 'product')
+        await self.reload()
+
+    async def _set_preset(self, event: object) -> None:
+        preset = getattr(event, 'value', None)
+        if preset:
+            self.range = preset_range(preset, self.today)
+            await self.reload()
+
+    async def _set_custom(self, event: object) -> None:
+        value = getattr(event, 'value', None)
+        if isinstance(value, dict) and value.get('from') and value.get('to'):
+            try:
+                self.range = DateRange(
+                    date.fromisoformat(value['from'].replace('/', '-')),
+                    date.fromisoformat(value['to'].replace('/', '-')),
+                )
+            except LedgerError as error:
+                self.message.set_text(error.message)
+                return
+            await self.reload()
+
+    async def reload(self) -> None:
+        by: Literal['product', 'user'] = 'product' if self.by == 'product' else 'user'
+        series = await usage_series(self.contract_id, self.range, by=by, team=self.team)
+        breakdown = await usage_breakdown(self.contract_id, self.range, by=by, team=self.team)
+        self.rows = [(str(row.key), row.quantity) for row in breakdown.rows]
+        self.range_label.set_text(
+            f'{self.range.start.isoformat()} → {self.range.end.isoformat()} · '
+            f'{t("total", self.lang)} {number(breakdown.total, self.lang)}'
+        )
+        self.message.set_text('' if breakdown.rows else t('no_usage', self.lang))
+        self.chart.options.clear()
+        self.chart.options.update(charts.stacked_bars(series, self.lang))
+        self.chart.update()
+        self.table.rows = [{'key': key, 'quantity': number(quantity, self.lang)} for key, quantity in self.rows]
+        self.table.update()
+
+    def download(self) -> None:
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator='\n')
+        writer.writerow([self.by, 'quantity'])
+        writer.writerows((key, str(quantity)) for key, quantity in self.rows)
+        name = f'usage-{self.by}-{self.range.start}-{self.range.end}.csv'
+        ui.download.content(text.getvalue(), name, 'text/csv')
