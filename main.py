@@ -2,7 +2,10 @@
 """Balances: start the app. Configured by environment variables only (see README.md and ../shared/spec/API.md)."""
 
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from fastapi import FastAPI
 from nicegui import app, ui
 
 import api
@@ -16,12 +19,16 @@ try:
 except ConfigError as error:
     sys.exit(f'Balances cannot start: {error}')
 
-
 api.install(app, settings.operator_key)
 install_pages()
 
+# NiceGUI does not await async on_startup handlers; a lifespan is awaited before the first request is served.
+nicegui_lifespan = getattr(app.state, 'nicegui_lifespan', None) or app.router.lifespan_context
+app.state.nicegui_lifespan = nicegui_lifespan  # kept, so that a re-run of this file (the tests') wraps it once
 
-async def startup() -> None:
+
+@asynccontextmanager
+async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
     await open_database(settings.db_url)
     if settings.demo and await demo.is_empty():
         login = await demo.load()
@@ -32,11 +39,13 @@ async def startup() -> None:
         )
     if settings.demo and settings.demo_feed:
         app.timer(4.0, demo.LiveFeed().tick)
-    print(f'Balances is serving on http://{settings.host}:{settings.port}', flush=True)
+    async with nicegui_lifespan(fastapi_app):
+        print(f'Balances is serving on http://{settings.host}:{settings.port}', flush=True)
+        yield
+    await close_database()
 
 
-app.on_startup(startup)
-app.on_shutdown(close_database)
+app.router.lifespan_context = lifespan
 
 ui.run(
     host=settings.host,

@@ -116,4 +116,4 @@ class UsagePanel:
         writer.writerow([self.by, 'quantity'])
         writer.writerows((key, str(quantity)) for key, quantity in self.rows)
         name = f'usage-{self.by}-{self.range.start}-{self.range.end}.csv'
-        ui.download.content(text.getvalue(), name, 'text/csv')
+        ui.download.content(text.getvalue().encode(), name, 'text/csv')

@@ -1,0 +1,88 @@
+"""The page as a person sees it, through NiceGUI's simulated ``user`` (no browser), on an in-memory database
+
+``main.py`` runs for each test (the ``user`` fixture) with the demo off, on a fresh SQLite file; the data is made
+through the services.
+"""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from nicegui.testing import User
+
+from services import access, contracts, ledger
+from services.clock import utcnow
+from services.usage_input import UsageInput
+
+PASSWORD = 'a long enough password'
+
+
+@pytest.fixture(autouse=True)
+def app_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # a file, not :memory:: the app's start-up and the test's tasks may each open a connection
+    for name, value in {
+        'BALANCES_DB_URL': f'sqlite://{tmp_path}/ui.sqlite3',
+        'BALANCES_DEMO': '0',
+        'BALANCES_DEMO_FEED': '0',
+        'BALANCES_STORAGE_SECRET': 'test secret',
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+@dataclass
+class Seeded:
+    flex: int
+    cloud: int
+    other: int
+    teams: dict[str, int]
+
+
+async def seed() -> Seeded:
+    """A Flex contract (one healthy team, one under 20 % with tokens expiring soon, one empty), a cloud-credit
+    contract, and another tenant's contract."""
+    now = utcnow()
+    flex = await contracts.create_contract('Atelier', 'FR', 'Europe/Paris')
+    cloud = await contracts.create_contract('Construtora', 'BR', 'America/Sao_Paulo')
+    other = await contracts.create_contract('Someone else', 'DE')
+    teams = {name: (await contracts.create_team(flex.id, name)).id for name in ('Structure', 'Architecture', 'Empty')}
+    await ledger.purchase(flex.id, client_id='a', quantity='1250.5', team=teams['Architecture'])
+    await ledger.purchase(
+        flex.id, client_id='s', quantity=100, team=teams['Structure'], expires_at=now + timedelta(days=30)
+    )
+    await ledger.purchase(cloud.id, client_id='c', quantity=500)
+    await ledger.purchase(other.id, client_id='o', quantity=7, team=(await contracts.create_team(other.id, 'X')).id)
+    await ledger.consume(
+        flex.id,
+        [
+            UsageInput('u1', 'ana@x.fr', 'bim-architect', '250.5', now - timedelta(days=1), teams['Architecture']),
+            UsageInput('u2', 'leo@x.fr', 'structural', 85, now - timedelta(days=2), teams['Structure']),
+        ],
+    )
+    await ledger.consume(cloud.id, [UsageInput('c1', 'joao@x.br', 'cloud-render', 20, now - timedelta(days=3))])
+    await access.grant('admin@example.com', flex.id, PASSWORD)
+    await access.grant('admin@example.com', cloud.id)
+    await access.grant('stranger@example.com', other.id, PASSWORD)
+    return Seeded(flex.id, cloud.id, other.id, teams)
+
+
+@pytest.fixture
+async def seeded(user: User) -> AsyncIterator[Seeded]:
+    yield await seed()
+
+
+async def sign_in(user: User, email: str = 'admin@example.com', password: str = PASSWORD) -> None:
+    await user.open('/login')
+    user.find(marker='email').type(email)
+    user.find(marker='password').type(password)
+    user.find(marker='sign-in').click()
+
+
+def choose(user: User, marker: str, value: object) -> None:
+    """Pick an option of a toggle or select by value (the simulated user cannot click toggle options, and a
+    select option whose label also stands elsewhere on the page is ambiguous to it)."""
+    element = next(iter(user.find(marker=marker).elements))
+    assert user.client is not None
+    with user.client:
+        element.value = value  # type: ignore[attr-defined]

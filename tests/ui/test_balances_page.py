@@ -1,0 +1,169 @@
+"""The Balances page, as a person sees it: cards, health, expiry, alert, dialogs, usage details, live updates"""
+
+import asyncio
+from datetime import timedelta
+
+from nicegui import ui
+from nicegui.testing import User
+
+from services import access, contracts, ledger
+from services.clock import utcnow
+from services.dates import local_date
+from services.usage_input import UsageInput
+from tests.ui.conftest import PASSWORD, Seeded, choose, sign_in
+
+
+def card_text(user: User, team: int | str) -> str:
+    """Everything a person reads on one card."""
+    with user.scope(marker=f'card-{team}'):
+        return ' '.join(getattr(e, 'text', '') for e in user.find(ui.label).elements)
+
+
+def donut_colour(user: User, team: int | str) -> str:
+    chart = next(iter(user.find(marker=f'card-{team}').elements)).descendants()
+    donut = next(
+        e
+        for e in chart
+        if (isinstance(e, ui.echart)
+        and 'donut' in e.props.get('data-marker', ''))
+        or (isinstance(e, ui.echart)
+        and e.options.get('series', [{}])[0].get('type') == 'pie')
+    )
+    return donut.options['series'][0]['data'][0]['itemStyle']['color']
+
+
+async def test_flex_cards_show_numbers_health_usage_and_expiry(user: User, seeded: Seeded) -> None:
+    await sign_in(user)
+    await user.should_see('Architecture')
+    architecture = card_text(user, seeded.teams['Architecture'])
+    for text in (
+        '1,000',
+        'Tokens available',
+        '250.5',
+        'Tokens used',
+        '1,250.5',
+        'Total tokens purchased',
+        'Above 20 % available',
+        'Products used with tokens: 1',
+        'Token users: 1',
+    ):
+        assert text in architecture, text
+    structure = card_text(user, seeded.teams['Structure'])
+    assert '20 % or less available' in structure and '15 expire in 30 days' in structure
+    assert donut_colour(user, seeded.teams['Structure']) == '#c62828'
+    assert donut_colour(user, seeded.teams['Architecture']) == '#2e7d32'
+    assert 'No tokens purchased yet.' in card_text(user, seeded.teams['Empty'])
+    await user.should_see('Tokens expire within 90 days for: Structure')
+
+
+async def test_the_regional_switch_shows_shared_cloud_credits_for_a_br_contract(user: User, seeded: Seeded) -> None:
+    await sign_in(user)
+    await user.should_see('Architecture')
+    user.find(marker='contract').click()
+    user.find('Construtora · BR · Shared cloud credits').click()
+    await user.should_see('Shared cloud credits available')
+    pool = card_text(user, 'contract')
+    for text in ('480', '20', '500', 'Products used with shared cloud credits: 1', 'Users of shared cloud credits: 1'):
+        assert text in pool, text
+    await user.should_not_see('Token events')
+    await user.should_not_see('Assign to another team')
+
+
+async def test_french_labels_and_numbers(user: User, seeded: Seeded) -> None:
+    await sign_in(user)
+    await user.should_see('Architecture')
+    choose(user, 'lang', 'fr')
+    await user.should_see('Jetons disponibles')
+    await user.should_see('Nombre total de jetons achetés')
+    await user.should_see('Événements liés aux jetons')
+    assert '1 250,5' in card_text(user, seeded.teams['Architecture']).replace('\u202f', ' ').replace('\xa0', ' ')
+    await user.should_see("Des jetons expirent d'ici 90 jours pour : Structure")
+
+
+async def test_token_events_dialog(user: User, seeded: Seeded) -> None:
+    await sign_in(user)
+    await user.should_see('Architecture')
+    with user.scope(marker=f'card-{seeded.teams["Architecture"]}'):
+        user.find('Token events').click()
+    await user.should_see(marker='events-dialog')
+    with user.scope(marker='events-dialog'):
+        table = next(iter(user.find(ui.table).elements))
+    assert [(row['event'], row['quantity']) for row in table.rows] == [('Purchased', '1,250.5')]
+
+
+async def test_assign_previews_then_moves_tokens_keeping_expiry(user: User, seeded: Seeded) -> None:
+    await sign_in(user)
+    await user.should_see('Architecture')
+    with user.scope(marker=f'card-{seeded.teams["Architecture"]}'):
+        user.find('Assign to another team').click()
+    await user.should_see(marker='assign-dialog')
+    choose(user, 'assign-team', seeded.teams['Empty'])
+    user.find(marker='assign-quantity').type('100.5')
+    user.find(marker='assign-preview-button').click()
+    expiry = (utcnow() + timedelta(days=365)).date()
+    await user.should_see(f'100.5 expiring {expiry.day}')
+    user.find(marker='assign-confirm').click()
+    await user.should_see('100.5 assigned to Empty')
+    await asyncio.sleep(0.3)
+    assert '100.5' in card_text(user, seeded.teams['Empty'])
+    assert '899.5' in card_text(user, seeded.teams['Architecture'])
+
+
+async def test_assign_refusal_is_a_readable_message(user: User, seeded: Seeded) -> None:
+    await sign_in(user)
+    await user.should_see('Architecture')
+    with user.scope(marker=f'card-{seeded.teams["Structure"]}'):
+        user.find('Assign to another team').click()
+    await user.should_see(marker='assign-dialog')
+    choose(user, 'assign-team', seeded.teams['Empty'])
+    user.find(marker='assign-quantity').type('16')
+    user.find(marker='assign-confirm').click()
+    await user.should_see('needs 16 but the team has 15 available')
+
+
+async def test_usage_details_chart_table_range_and_toggle(user: User, seeded: Seeded) -> None:
+    await sign_in(user)
+    await user.should_see('Architecture')
+    with user.scope(marker=f'card-{seeded.teams["Architecture"]}'):
+        user.find('Show usage details').click()
+    panel = f'usage-{seeded.teams["Architecture"]}'
+    await user.should_see(marker=panel)
+    with user.scope(marker=panel):
+        table = next(iter(user.find(marker='usage-table').elements))
+        assert [row['key'] for row in table.rows] == ['bim-architect']
+        chart = next(iter(user.find(marker='usage-chart').elements))
+        assert isinstance(chart, ui.echart)
+        assert [s['name'] for s in chart.options['series']] == ['bim-architect']
+        choose(user, 'by', 'user')
+        await asyncio.sleep(0.2)
+        assert [row['key'] for row in table.rows] == ['ana@x.fr']
+        user.find('Download CSV').click()
+        csv = await user.download.next()
+        assert csv.text == 'user,quantity\nana@x.fr,250.5\n'
+        choose(user, 'preset', 'this_month')
+        first = local_date(utcnow(), 'Europe/Paris').replace(day=1)  # the contract's month, not the server's
+        await user.should_see(f'{first.isoformat()} →')
+
+
+async def test_live_update_changes_the_numbers_in_place(user: User, seeded: Seeded) -> None:
+    await sign_in(user)
+    await user.should_see('Architecture')
+    donut = next(e for e in user.find(marker=f'card-{seeded.teams["Architecture"]}').elements).descendants()
+    charts_before = [e.id for e in donut if isinstance(e, ui.echart)]
+    await ledger.consume(
+        seeded.flex, [UsageInput('live', 'zoe@x.fr', 'render', '0.5', utcnow(), seeded.teams['Architecture'])]
+    )
+    for _ in range(20):
+        if '999.5' in card_text(user, seeded.teams['Architecture']):
+            break
+        await asyncio.sleep(0.05)
+    text = card_text(user, seeded.teams['Architecture'])
+    assert '999.5' in text and 'Token users: 2' in text
+    donut_after = next(e for e in user.find(marker=f'card-{seeded.teams["Architecture"]}').elements).descendants()
+    assert [e.id for e in donut_after if isinstance(e, ui.echart)] == charts_before  # updated, not rebuilt
+
+
+async def test_empty_states(user: User, seeded: Seeded) -> None:
+    await access.grant('new@example.com', (await contracts.create_contract('Bare', 'FR')).id, PASSWORD)
+    await sign_in(user, 'new@example.com')
+    await user.should_see('This contract has no teams yet.')
