@@ -129,7 +129,7 @@ async def test_usage_details_chart_table_range_and_toggle(user: User, seeded: Se
     panel = f'usage-{seeded.teams["Architecture"]}'
     await user.should_see(marker=panel)
     with user.scope(marker=panel):
-        table = next(iter(user.find(marker='usage-table').elements))
+        table = next(iter(user.find(kind=ui.table, marker='usage-table').elements))
         assert [row['key'] for row in table.rows] == ['bim-architect']
         chart = next(iter(user.find(marker='usage-chart').elements))
         assert isinstance(chart, ui.echart)
