@@ -42,7 +42,7 @@ class Server:
 def running(env: dict[str, str], cwd: Path) -> Iterator[Server]:
     """Start ``main.py``; yield it once it answers, with the lines it printed by then."""
     port = free_port()
-    full_env = process_env(BALANCES_PORT=str(port), BALANCES_DEMO_FEED='0', **env)
+    full_env = process_env(**{'BALANCES_PORT': str(port), 'BALANCES_DEMO_FEED': '0', **env})
     process = subprocess.Popen(
         [sys.executable, str(ROOT / 'main.py')],
         cwd=cwd,

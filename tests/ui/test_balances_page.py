@@ -24,10 +24,8 @@ def donut_colour(user: User, team: int | str) -> str:
     donut = next(
         e
         for e in chart
-        if (isinstance(e, ui.echart)
-        and 'donut' in e.props.get('data-marker', ''))
-        or (isinstance(e, ui.echart)
-        and e.options.get('series', [{}])[0].get('type') == 'pie')
+        if (isinstance(e, ui.echart) and 'donut' in e.props.get('data-marker', ''))
+        or (isinstance(e, ui.echart) and e.options.get('series', [{}])[0].get('type') == 'pie')
     )
     return donut.options['series'][0]['data'][0]['itemStyle']['color']
 
