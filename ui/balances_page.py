@@ -4,13 +4,12 @@ The frame renders first; the data loads right after. When the ledger of the show
 the API, the demo feed, a purchase, a transfer), ``services.bus`` tells the page and the cards update in place.
 """
 
-from nicegui import app, background_tasks, ui
+from nicegui import app, ui
 
 from services import access, bus, contracts
 from services.balances import ContractBalances, HolderBalance, contract_balances
-from services.clock import utcnow
 from services.contracts import ContractInfo
-from services.usage import daily_trend
+from services.usage import DailyTrend, daily_trend
 from ui import dialogs
 from ui.cards import HolderCard
 from ui.i18n import LANGUAGES, moment, t
@@ -57,24 +56,18 @@ class BalancesView:
         ui.navigate.reload()
 
     async def load(self) -> None:
-        with self.body:
-            spinner = ui.row().classes('items-center')
-            with spinner:
-                ui.spinner()
-                ui.label(t('loading', self.lang))
+        """Balances and trends are a few dozen rows (lots and daily rollups, not events): they come with the page."""
         try:
             balances = await contract_balances(self.contract.id)
+            trend = await daily_trend(self.contract.id)
             self.teams = await contracts.list_teams(self.contract.id)
-        except Exception as error:  # shown to the person, not swallowed: the page stays usable
-            spinner.delete()
+        except Exception as error:  # shown to the person, and logged by NiceGUI
             with self.body:
                 ui.label(t('error', self.lang, error=error)).classes('text-negative').mark('error')
             raise
-        spinner.delete()
-        self.render(balances)
-        await self.refresh_trends()
+        self.render(balances, trend)
 
-    def render(self, balances: ContractBalances) -> None:
+    def render(self, balances: ContractBalances, trend: DailyTrend) -> None:
         unit = 'flex' if self.contract.is_flex else 'cloud'
         with self.body:
             self.alert = ui.label().classes('w-full p-3 rounded bg-orange-1 text-orange-10').mark('alert')
@@ -92,12 +85,12 @@ class BalancesView:
                         on_details=self.toggle_details,
                     )
             self.details = ui.column().classes('w-full gap-4')
-        self.show(balances)
+        self.show(balances, trend)
 
-    def show(self, balances: ContractBalances) -> None:
+    def show(self, balances: ContractBalances, trend: DailyTrend | None) -> None:
         for balance in balances.balances:
             if balance.team in self.cards:
-                self.cards[balance.team].update(balance)
+                self.cards[balance.team].update(balance, trend)
         alerting = [b for b in balances.balances if b.alert]
         if self.contract.is_flex:
             self.alert.set_text(t('alert', self.lang, teams=', '.join(b.team_name or '' for b in alerting)))
@@ -106,16 +99,13 @@ class BalancesView:
         self.alert.set_visibility(bool(alerting))
         self.updated.set_text(t('updated', self.lang, time=moment(balances.as_of, self.lang)))
 
-    async def refresh_trends(self) -> None:
-        trend = await daily_trend(self.contract.id)
-        for card in self.cards.values():
-            card.update(card.balance, trend)
-
     async def on_ledger_change(self, contract_id: int) -> None:
         if contract_id != self.contract.id or not self.cards:
             return
-        self.show(await contract_balances(self.contract.id))
-        await self.refresh_trends()
+        self.show(await contract_balances(self.contract.id), None)  # the numbers first, in place
+        trend = await daily_trend(self.contract.id)
+        for card in self.cards.values():
+            card.update(card.balance, trend)
         for panel in self.panels.values():
             await panel.reload()
 
@@ -150,5 +140,4 @@ async def balances_page() -> None:
         ui.label(t('no_contracts', app.storage.user.get('lang', 'en'))).classes('p-4').mark('empty')
         return
     view = BalancesView(admin, granted)
-    background_tasks.create(view.load(), name='load balances')
-    view.updated.set_text(t('updated', view.lang, time=moment(utcnow(), view.lang)))
+    await view.load()

@@ -35,7 +35,11 @@ class HolderCard:
                 self.health_icon = ui.icon('check_circle', size='sm')
                 self.health_text = ui.label().classes('text-caption').mark('health')
             with ui.row().classes('w-full items-center no-wrap gap-2'):
-                self.chart = ui.echart(charts.donut(balance, lang, unit)).classes('w-40 h-40 shrink-0').mark('donut')
+                self.chart = (
+                    ui.echart(charts.donut(balance, lang, unit), renderer='svg')
+                    .classes('w-40 h-40 shrink-0')
+                    .mark('donut')
+                )
                 with ui.column().classes('gap-1 grow'):
                     ui.label(t('last_90_days', lang)).classes('text-caption text-grey-7')
                     self.products = ui.label().mark('products')
@@ -47,7 +51,7 @@ class HolderCard:
             self.expiry = ui.label().classes('text-body2').mark('expiry')
             self.expired = ui.label().classes('text-caption text-grey-7').mark('expired')
             ui.label(t('trend', lang)).classes('text-caption text-grey-7')
-            self.trend = ui.echart(charts.trend((), (), lang)).classes('w-full h-12').mark('trend')
+            self.trend = ui.echart(charts.trend((), (), lang), renderer='svg').classes('w-full h-12').mark('trend')
             with ui.row().classes('w-full gap-1'):
                 if on_events:
                     ui.button(

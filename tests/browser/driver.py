@@ -59,3 +59,14 @@ def card_texts(driver: WebDriver) -> list[str]:
         for card in driver.find_elements(By.CSS_SELECTOR, '.q-card')
         if 'Tokens available' in card.text or 'credits available' in card.text
     ]
+
+
+CARDS_SHOWING = """
+return Array.from(document.querySelectorAll('.q-card'))
+    .filter(card => card.querySelector('svg') && card.innerText.includes(arguments[0])).length;
+"""
+
+
+def cards_showing(driver: WebDriver, text: str) -> int:
+    """How many cards show ``text`` with their donut drawn, in one round trip to the browser."""
+    return int(driver.execute_script(CARDS_SHOWING, text) or 0)

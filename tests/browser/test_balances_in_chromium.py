@@ -56,7 +56,7 @@ def grouped(quantity: str) -> str:
 
 def test_sign_in_shows_every_team_with_its_donut_and_the_api_numbers(page: WebDriver, server: Server) -> None:
     cards = card_texts(page)
-    assert len(page.find_elements(By.CSS_SELECTOR, '.q-card canvas')) >= 10  # a donut and a trend per card
+    assert len(page.find_elements(By.CSS_SELECTOR, '.q-card svg path')) >= 10  # donuts and trends, drawn
     for balance in api_balances(server):
         card = next(text for text in cards if text.startswith(balance['team_name']))
         for field in ('available', 'used', 'total'):
