@@ -119,7 +119,7 @@ class BalancesView:
         if balance.team in self.panels:
             self.panels.pop(balance.team).card.delete()
             return
-        title = f'{t("usage_details", self.lang)} · {balance.team_name or self.contract.name}'
+        title = f'{t("usage_details_title", self.lang)} · {balance.team_name or self.contract.name}'
         with self.details:
             panel = UsagePanel(self.contract.id, self.contract.timezone, self.lang, team=balance.team, title=title)
         self.panels[balance.team] = panel

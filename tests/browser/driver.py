@@ -26,6 +26,10 @@ def chromium(width: int = 1280, height: int = 900) -> WebDriver:
     options = webdriver.ChromeOptions()
     for flag in [*FLAGS, f'--window-size={width},{height}']:
         options.add_argument(flag)
+    if width < 500:  # a desktop window cannot be that narrow: emulate the phone's viewport
+        options.add_experimental_option(
+            'mobileEmulation', {'deviceMetrics': {'width': width, 'height': height, 'pixelRatio': 2}}
+        )
     options.binary_location = '/usr/bin/chromium'
     return webdriver.Chrome(service=webdriver.ChromeService('/usr/bin/chromedriver'), options=options)
 
