@@ -94,7 +94,14 @@ class HolderCard:
         else:
             key = 'expiry_today' if expiry.days_left == 0 else 'expiry'
             self.expiry.set_text(
-                t(key, lang, quantity=number(expiry.quantity, lang), days=expiry.days_left, date=day(expiry.date, lang))
+                t(
+                    key,
+                    lang,
+                    quantity=number(expiry.quantity, lang),
+                    unit=t(f'unit_{self.unit}', lang),
+                    days=expiry.days_left,
+                    date=day(expiry.date, lang),
+                )
             )
         self.expiry.classes(replace='text-body2 text-negative' if balance.alert else 'text-body2')
         self.expired.set_text(f'{t("expired", lang)}: {number(balance.expired, lang)}' if balance.expired else '')

@@ -44,8 +44,11 @@ LABELS: dict[str, tuple[str, str]] = {
     'users_flex': ('Token users', 'Utilisateurs de jetons'),
     'products_cloud': ('Products used with shared cloud credits', 'Produits utilisés avec les crédits cloud partagés'),
     'users_cloud': ('Users of shared cloud credits', 'Utilisateurs de crédits cloud partagés'),
-    'expiry': ('{quantity} expire in {days} days ({date})', '{quantity} expirent dans {days} jours ({date})'),
-    'expiry_today': ('{quantity} expire today ({date})', "{quantity} expirent aujourd'hui ({date})"),
+    'expiry': (
+        '{quantity} {unit} expire in {days} days ({date})',
+        '{quantity} {unit} expirent dans {days} jours ({date})',
+    ),
+    'expiry_today': ('{quantity} {unit} expire today ({date})', "{quantity} {unit} expirent aujourd'hui ({date})"),
     'no_expiry': ('Nothing expires soon', 'Aucune expiration prochaine'),
     'alert': ('Tokens expire within 90 days for: {teams}', "Des jetons expirent d'ici 90 jours pour : {teams}"),
     'alert_cloud': ('Shared cloud credits expire within 90 days', "Des crédits cloud partagés expirent d'ici 90 jours"),
@@ -84,8 +87,8 @@ LABELS: dict[str, tuple[str, str]] = {
     'close': ('Close', 'Fermer'),
     'would_move': ('{quantity} expiring {date}', '{quantity} expirant le {date}'),
     'assigned': ('{quantity} assigned to {team}', '{quantity} affectés à {team}'),
-    'tokens': ('tokens', 'jetons'),
-    'credits': ('credits', 'crédits'),
+    'unit_flex': ('tokens', 'jetons'),
+    'unit_cloud': ('credits', 'crédits'),
 }
 
 

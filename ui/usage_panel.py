@@ -55,7 +55,9 @@ class UsagePanel:
                 ui.button(t('download_csv', lang), icon='download', on_click=self.download).props(
                     'flat dense no-caps'
                 ).mark('csv')
-            self.range_label = ui.label().classes('text-caption text-grey-7').mark('range')
+            with ui.row().classes('items-center gap-2'):
+                self.range_label = ui.label().classes('text-caption text-grey-7').mark('range')
+                self.spinner = ui.spinner(size='sm').mark('usage-loading')
             self.message = ui.label().mark('usage-message')
             self.chart = ui.echart({'series': []}).classes('w-full h-72').mark('usage-chart')
             self.table = (
@@ -96,8 +98,12 @@ class UsagePanel:
 
     async def reload(self) -> None:
         by: Literal['product', 'user'] = 'product' if self.by == 'product' else 'user'
-        series = await usage_series(self.contract_id, self.range, by=by, team=self.team)
-        breakdown = await usage_breakdown(self.contract_id, self.range, by=by, team=self.team)
+        self.spinner.set_visibility(True)
+        try:
+            series = await usage_series(self.contract_id, self.range, by=by, team=self.team)
+            breakdown = await usage_breakdown(self.contract_id, self.range, by=by, team=self.team)
+        finally:
+            self.spinner.set_visibility(False)
         self.rows = [(str(row.key), row.quantity) for row in breakdown.rows]
         self.range_label.set_text(
             f'{self.range.start.isoformat()} → {self.range.end.isoformat()} · '

@@ -47,7 +47,7 @@ async def test_flex_cards_show_numbers_health_usage_and_expiry(user: User, seede
     ):
         assert text in architecture, text
     structure = card_text(user, seeded.teams['Structure'])
-    assert '20 % or less available' in structure and '15 expire in 30 days' in structure
+    assert '20 % or less available' in structure and '15 tokens expire in 30 days' in structure
     assert donut_colour(user, seeded.teams['Structure']) == '#c62828'
     assert donut_colour(user, seeded.teams['Architecture']) == '#2e7d32'
     assert 'No tokens purchased yet.' in card_text(user, seeded.teams['Empty'])
