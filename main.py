@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from nicegui import app, ui
 
 import api
-from services import demo
+from services import bus, coordination, demo
 from services.config import ConfigError, Settings
 from services.database import close_database, open_database
 from ui import install as install_pages
@@ -29,19 +29,27 @@ app.state.nicegui_lifespan = nicegui_lifespan  # kept, so that a re-run of this 
 
 @asynccontextmanager
 async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
-    await open_database(settings.db_url)
-    if settings.demo and await demo.is_empty():
-        login = await demo.load()
-        print(f'Demo data loaded. Sign in as {login.email} with the password {login.password}', flush=True)
-    elif settings.demo:
-        print(
-            f'Demo administrator: {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD} (if the demo data set is loaded)', flush=True
-        )
+    # several processes may share one PostgreSQL: one at a time migrates and, on an empty database, loads the demo
+    async with coordination.one_at_a_time(settings.db_url, coordination.MIGRATE_AND_LOAD):
+        await open_database(settings.db_url)
+        if settings.demo and await demo.is_empty():
+            login = await demo.load()
+            print(f'Demo data loaded. Sign in as {login.email} with the password {login.password}', flush=True)
+        elif settings.demo:
+            print(
+                f'Demo administrator: {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD} (if the demo data set is loaded)',
+                flush=True,
+            )
+    await bus.start_listener(settings.db_url)
+    feed_leader = coordination.Leadership(settings.db_url, coordination.DEMO_FEED)
     if settings.demo and settings.demo_feed:
-        app.timer(4.0, demo.LiveFeed().tick)
+        feed = demo.LiveFeed()
+        app.timer(4.0, lambda: feed_leader.run(feed.tick))  # one process feeds, whatever their number
     async with nicegui_lifespan(fastapi_app):
         print(f'Balances is serving on http://{settings.host}:{settings.port}', flush=True)
         yield
+    await feed_leader.release()
+    await bus.stop_listener()
     await close_database()
 
 

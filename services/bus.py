@@ -1,22 +1,119 @@
 """The live-update bus
 
-The ledger publishes a contract's id after each committed change (usage, purchase, transfer); open pages of that
-contract subscribe and refresh in place. In-process for now; several processes share it through PostgreSQL
-LISTEN/NOTIFY later, behind the same two functions.
+The ledger announces each committed change of a contract (usage, purchase, transfer); open pages subscribe and
+update in place.
+
+- SQLite (one process): ``publish`` after the commit tells this process's subscribers.
+- PostgreSQL (several processes): the write transaction itself runs ``pg_notify`` (delivered on commit, once per
+  committed batch, carrying only the contract id). Every process LISTENs on a dedicated connection, outside the
+  pool, and tells its own subscribers. When that connection drops, it reconnects and sends ``EVERYTHING``: open
+  pages reload all their numbers, since notifications may have been missed meanwhile.
 """
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 from nicegui import Event
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from services import database
+
+CHANNEL = 'balances_ledger'
+EVERYTHING = 0  # not a contract id: "refresh whatever you show"
+APPLICATION_NAME = 'balances-listener'
+log = logging.getLogger('balances.bus')
 
 ledger_changed: Event[int] = Event()
+_listener: 'Listener | None' = None
+
+
+async def announce(conn: BaseDBAsyncClient, contract_id: int) -> None:
+    """Inside a write transaction: on PostgreSQL, notify every process when (and only if) it commits."""
+    if database.is_postgres(conn):
+        await conn.execute_query(f"SELECT pg_notify('{CHANNEL}', $1)", [str(contract_id)])
 
 
 def publish(contract_id: int) -> None:
-    """Tell every subscriber that the balances of this contract changed."""
-    ledger_changed.emit(contract_id)
+    """After a commit: tell this process's subscribers, unless the PostgreSQL listener will."""
+    if _listener is None:
+        ledger_changed.emit(contract_id)
 
 
 def subscribe(callback: Callable[[int], Any]) -> None:
     ledger_changed.subscribe(callback)
+
+
+class Listener:
+    """LISTEN on a dedicated connection; reconnect with back-off and ask for a full refresh when it drops."""
+
+    def __init__(self, dsn: str, health_interval: float = 5.0) -> None:
+        self.dsn = dsn.split('?', 1)[0]
+        self.health_interval = health_interval
+        self.connection: asyncpg.Connection | None = None
+        self.reconnects = 0
+        self._dropped = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self._connect()
+        self._task = asyncio.create_task(self._watch(), name='balances bus listener')
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.connection and not self.connection.is_closed():
+            await self.connection.close()
+
+    async def _connect(self) -> None:
+        self.connection = await asyncpg.connect(self.dsn, server_settings={'application_name': APPLICATION_NAME})
+        self.connection.add_termination_listener(lambda _connection: self._dropped.set())
+        await self.connection.add_listener(CHANNEL, self._on_notify)
+        self._dropped.clear()
+
+    def _on_notify(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload.isdigit():
+            ledger_changed.emit(int(payload))
+
+    async def _watch(self) -> None:
+        delay = 0.1
+        while True:
+            if self.connection is not None and not self.connection.is_closed():
+                with contextlib.suppress(TimeoutError):  # woken at once when the server drops us
+                    await asyncio.wait_for(self._dropped.wait(), self.health_interval)
+            try:
+                if self.connection is not None and not self.connection.is_closed():
+                    await self.connection.execute('SELECT 1')
+                    continue
+                await self._connect()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning('live-update connection lost (%s); reconnecting in %.1f s', error, delay)
+                if self.connection is not None and not self.connection.is_closed():
+                    self.connection.terminate()
+                self.connection = None
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            delay = 0.1
+            self.reconnects += 1
+            ledger_changed.emit(EVERYTHING)
+
+
+async def start_listener(db_url: str) -> None:
+    """On PostgreSQL, start this process's listener (the app's start-up calls it)."""
+    global _listener
+    if db_url.startswith('postgres'):
+        _listener = Listener(db_url)
+        await _listener.start()
+
+
+async def stop_listener() -> None:
+    global _listener
+    if _listener is not None:
+        await _listener.stop()
+        _listener = None

@@ -171,6 +171,7 @@ async def purchase(
                     created_at=now,
                     using_db=conn,
                 )
+                await bus.announce(conn, contract.id)
                 created = True
             return PurchaseResult(client_id, team, from_units(lot.original), lot.purchased_at, lot.expires_at, created)
 
@@ -227,6 +228,8 @@ async def consume(contract_id: int, events: Sequence[UsageInput], *, now: dateti
                     entries.append((event, lot.id, take))
             await rollup.record(conn, contract, new, ids, entries, now)
             await save_remaining(conn, list(touched.values()))
+            if new:
+                await bus.announce(conn, contract.id)
             return ConsumeResult(len(new), batch.duplicates + len(batch.unique) - len(new))
 
     result = await retrying(write)
@@ -346,6 +349,7 @@ async def transfer(
                     using_db=conn,
                 )
             await save_remaining(conn, [lot for lot, _ in draws])
+            await bus.announce(conn, contract.id)
             moves = _moves([(lot.expires_at, take) for lot, take in draws])
             return TransferResult(client_id, from_team, to_team, from_units(units), moves, created=True)
 

@@ -100,7 +100,7 @@ class BalancesView:
         self.updated.set_text(t('updated', self.lang, time=moment(balances.as_of, self.lang)))
 
     async def on_ledger_change(self, contract_id: int) -> None:
-        if contract_id != self.contract.id or not self.cards:
+        if contract_id not in (self.contract.id, bus.EVERYTHING) or not self.cards:
             return
         self.show(await contract_balances(self.contract.id), None)  # the numbers first, in place
         trend = await daily_trend(self.contract.id)
