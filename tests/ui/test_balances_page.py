@@ -89,14 +89,19 @@ async def test_token_events_dialog(user: User, seeded: Seeded) -> None:
     assert [(row['event'], row['quantity']) for row in table.rows] == [('Purchased', '1,250.5')]
 
 
-async def test_assign_previews_then_moves_tokens_keeping_expiry(user: User, seeded: Seeded) -> None:
+async def assign(user: User, seeded: Seeded, source: str, quantity: str) -> None:
+    """Sign in, open the assign dialog of ``source`` and fill it in for the team "Empty"."""
     await sign_in(user)
     await user.should_see('Architecture')
-    with user.scope(marker=f'card-{seeded.teams["Architecture"]}'):
+    with user.scope(marker=f'card-{seeded.teams[source]}'):
         user.find('Assign to another team').click()
     await user.should_see(marker='assign-dialog')
     choose(user, 'assign-team', seeded.teams['Empty'])
-    user.find(marker='assign-quantity').type('100.5')
+    user.find(marker='assign-quantity').type(quantity)
+
+
+async def test_assign_previews_then_moves_tokens_keeping_expiry(user: User, seeded: Seeded) -> None:
+    await assign(user, seeded, 'Architecture', '100.5')
     user.find(marker='assign-preview-button').click()
     expiry = (utcnow() + timedelta(days=365)).date()
     await user.should_see(f'100.5 expiring {expiry.day}')
@@ -108,13 +113,7 @@ async def test_assign_previews_then_moves_tokens_keeping_expiry(user: User, seed
 
 
 async def test_assign_refusal_is_a_readable_message(user: User, seeded: Seeded) -> None:
-    await sign_in(user)
-    await user.should_see('Architecture')
-    with user.scope(marker=f'card-{seeded.teams["Structure"]}'):
-        user.find('Assign to another team').click()
-    await user.should_see(marker='assign-dialog')
-    choose(user, 'assign-team', seeded.teams['Empty'])
-    user.find(marker='assign-quantity').type('16')
+    await assign(user, seeded, 'Structure', '16')
     user.find(marker='assign-confirm').click()
     await user.should_see('needs 16 but the team has 15 available')
 
