@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Literal
 
 from tortoise.functions import Sum
+from tortoise.queryset import QuerySet
 
 from models import Holder, Team, UsageDaily, UsageEvent
 from services.clock import resolve
@@ -58,7 +59,15 @@ class UsageSeries:
     series: tuple[Series, ...]
 
 
-async def _scope(contract_id: int, date_range: DateRange | None, team: int | None, now: datetime | None):
+@dataclass(frozen=True)
+class _Scope:
+    contract: ContractInfo
+    range: DateRange
+    rows: QuerySet[UsageDaily]
+
+
+async def _scope(contract_id: int, date_range: DateRange | None, team: int | None, now: datetime | None) -> _Scope:
+    """The rollup rows of a contract (and team) over a range, the last 90 days by default."""
     contract = await get_contract(contract_id)
     date_range = date_range or DateRange.last_days(local_date(resolve(now), contract.timezone))
     query = UsageDaily.filter(contract_id=contract_id, day__gte=date_range.start, day__lte=date_range.end)
@@ -66,7 +75,7 @@ async def _scope(contract_id: int, date_range: DateRange | None, team: int | Non
         if not await Team.exists(id=team, contract_id=contract_id):
             raise UnknownTeam(team)
         query = query.filter(team_key=team)
-    return date_range, query
+    return _Scope(contract, date_range, query)
 
 
 _COLUMN = {'product': 'product', 'user': 'user', 'day': 'day', 'team': 'team_key'}
@@ -87,7 +96,8 @@ async def usage_breakdown(
     """
     if by not in BY_VALUES:
         raise InvalidInput('by', f'must be one of {", ".join(BY_VALUES)}')
-    date_range, query = await _scope(contract_id, date_range, team, now)
+    scope = await _scope(contract_id, date_range, team, now)
+    date_range, query = scope.range, scope.rows
     column = _COLUMN[by]
     grouped = await query.annotate(units=Sum('quantity')).group_by(column).values_list(column, 'units')
     rows = [(None if by == 'team' and key == NO_TEAM else key, int(units)) for key, units in grouped]
@@ -117,7 +127,8 @@ async def usage_series(
     """Day × product (or day × user) for a stacked bar chart; keys beyond the ``top`` largest merge into 'other'."""
     if by not in ('product', 'user'):
         raise InvalidInput('by', 'must be product or user')
-    date_range, query = await _scope(contract_id, date_range, team, now)
+    scope = await _scope(contract_id, date_range, team, now)
+    date_range, query = scope.range, scope.rows
     grouped = await query.annotate(units=Sum('quantity')).group_by('day', by).values_list('day', by, 'units')
     totals: dict[str, int] = defaultdict(int)
     for _, key, units in grouped:
@@ -173,8 +184,8 @@ async def daily_trend(
     contract_id: int, date_range: DateRange | None = None, *, now: datetime | None = None
 ) -> DailyTrend:
     """One query for every card's trend line: usage per day and team (or per day, for a cloud-credit pool)."""
-    contract = await get_contract(contract_id)
-    date_range, query = await _scope(contract_id, date_range, None, now)
+    scope = await _scope(contract_id, date_range, None, now)
+    contract, date_range, query = scope.contract, scope.range, scope.rows
     rows = (
         await query.annotate(units=Sum('quantity')).group_by('day', 'team_key').values_list('day', 'team_key', 'units')
     )
