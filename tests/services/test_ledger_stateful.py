@@ -34,9 +34,9 @@ from services.quantity import from_units
 from tests.conftest import truncate_all
 from tests.helpers import NOW, flex_contract, snapshot, use
 
-TEAMS = ('A', 'B', 'C')
+TEAMS = ('A', 'B')
 units = st.integers(min_value=1, max_value=60_000)  # 0.0001 to 6 tokens
-lot_units = st.integers(min_value=1, max_value=300_000)
+lot_units = st.integers(min_value=1, max_value=300_000) | st.integers(min_value=500_000, max_value=5_000_000)
 validity = st.sampled_from([1, 30, 30, 90, 365])  # repeated values make equal expiry dates, to exercise tie-breaks
 STEPS: Counter[str] = Counter()
 
@@ -226,7 +226,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert self.run(check_ledger(self.contract, now=self.now)) == []
 
 
-EXAMPLES = {'sqlite': 60, 'postgres': 25}
+EXAMPLES = {'sqlite': 60, 'postgres': 40}
 
 
 @pytest.mark.parametrize('lane', ['sqlite', 'postgres'])
@@ -240,7 +240,12 @@ def test_ledger_state_machine(lane: str, request: pytest.FixtureRequest) -> None
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
+            # a fixed seed: the same exploration on every run, so that CI cannot draw a run that explores little
+            derandomize=True,
         ),
     )
     print(f'\n{lane}: {EXAMPLES[lane]} examples, steps: {dict(STEPS)}')
-    assert STEPS['consume'] > 0 and STEPS['transfer'] > 0 and STEPS['replay'] > 0 and STEPS['clock jump'] > 0
+    explored = {kind: STEPS[kind] for kind in ('purchase', 'clock jump', 'replay')}
+    explored['consume accepted'] = STEPS['consume'] - STEPS['consume refused']
+    explored['transfer accepted'] = STEPS['transfer'] - STEPS['transfer refused']
+    assert all(explored.values()), f'the run explored too little: {explored}'
