@@ -1,6 +1,7 @@
 """The Balances page, as a person sees it: cards, health, expiry, alert, dialogs, usage details, live updates"""
 
 import asyncio
+import re
 from datetime import timedelta
 
 from nicegui import ui
@@ -47,7 +48,8 @@ async def test_flex_cards_show_numbers_health_usage_and_expiry(user: User, seede
     ):
         assert text in architecture, text
     structure = card_text(user, seeded.teams['Structure'])
-    assert '20 % or less available' in structure and '15 tokens expire in 30 days' in structure
+    # 30 days ahead in UTC is 29 or 30 calendar days in Paris, depending on the hour and on daylight saving
+    assert '20 % or less available' in structure and re.search(r'15 tokens expire in (29|30) days', structure)
     assert donut_colour(user, seeded.teams['Structure']) == '#c62828'
     assert donut_colour(user, seeded.teams['Architecture']) == '#2e7d32'
     assert 'No tokens purchased yet.' in card_text(user, seeded.teams['Empty'])
@@ -150,7 +152,7 @@ async def test_live_update_changes_the_numbers_in_place(user: User, seeded: Seed
     await ledger.consume(
         seeded.flex, [UsageInput('live', 'zoe@x.fr', 'render', '0.5', utcnow(), seeded.teams['Architecture'])]
     )
-    for _ in range(20):
+    for _ in range(60):
         if '999.5' in card_text(user, seeded.teams['Architecture']):
             break
         await asyncio.sleep(0.05)
