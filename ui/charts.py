@@ -25,7 +25,7 @@ def donut(balance: HolderBalance, lang: str, unit: str) -> dict[str, Any]:
         'animation': False,
         'title': {
             'text': share,
-            'subtext': t(f'available_{unit}', lang),
+            'subtext': t('available_short', lang),
             'left': 'center',
             'top': '38%',
             'textStyle': {'fontSize': 20, 'color': colour},

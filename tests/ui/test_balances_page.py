@@ -20,6 +20,14 @@ def card_text(user: User, team: int | str) -> str:
         return ' '.join(getattr(e, 'text', '') for e in user.find(ui.label).elements)
 
 
+async def click_on_card(user: User, team: int, button: str) -> None:
+    """Sign in, then click a button of one team's card."""
+    await sign_in(user)
+    await user.should_see('Architecture')
+    with user.scope(marker=f'card-{team}'):
+        user.find(button).click()
+
+
 def donut_colour(user: User, team: int | str) -> str:
     chart = next(iter(user.find(marker=f'card-{team}').elements)).descendants()
     donut = next(
@@ -81,10 +89,7 @@ async def test_french_labels_and_numbers(user: User, seeded: Seeded) -> None:
 
 
 async def test_token_events_dialog(user: User, seeded: Seeded) -> None:
-    await sign_in(user)
-    await user.should_see('Architecture')
-    with user.scope(marker=f'card-{seeded.teams["Architecture"]}'):
-        user.find('Token events').click()
+    await click_on_card(user, seeded.teams['Architecture'], 'Token events')
     await user.should_see(marker='events-dialog')
     with user.scope(marker='events-dialog'):
         table = next(iter(user.find(ui.table).elements))
@@ -93,10 +98,7 @@ async def test_token_events_dialog(user: User, seeded: Seeded) -> None:
 
 async def assign(user: User, seeded: Seeded, source: str, quantity: str) -> None:
     """Sign in, open the assign dialog of ``source`` and fill it in for the team "Empty"."""
-    await sign_in(user)
-    await user.should_see('Architecture')
-    with user.scope(marker=f'card-{seeded.teams[source]}'):
-        user.find('Assign to another team').click()
+    await click_on_card(user, seeded.teams[source], 'Assign to another team')
     await user.should_see(marker='assign-dialog')
     choose(user, 'assign-team', seeded.teams['Empty'])
     user.find(marker='assign-quantity').type(quantity)
@@ -121,10 +123,7 @@ async def test_assign_refusal_is_a_readable_message(user: User, seeded: Seeded) 
 
 
 async def test_usage_details_chart_table_range_and_toggle(user: User, seeded: Seeded) -> None:
-    await sign_in(user)
-    await user.should_see('Architecture')
-    with user.scope(marker=f'card-{seeded.teams["Architecture"]}'):
-        user.find('Show usage details').click()
+    await click_on_card(user, seeded.teams['Architecture'], 'Show usage details')
     panel = f'usage-{seeded.teams["Architecture"]}'
     await user.should_see(marker=panel)
     with user.scope(marker=panel):
