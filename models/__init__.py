@@ -3,7 +3,7 @@
 from models.access import Admin, AdminGrant, ApiKey
 from models.contract import Contract, Holder, Team
 from models.ledger import LedgerEntry, Lot, Transfer
-from models.usage import UsageDaily, UsageEvent
+from models.usage import UsageAhead, UsageByProduct, UsageByUser, UsageEvent, UsageSeen, UsageTotal
 
 APP_LABEL = 'balances'
 MODEL_MODULES = ['models.contract', 'models.ledger', 'models.usage', 'models.access']
@@ -20,6 +20,10 @@ __all__ = [
     'Lot',
     'Team',
     'Transfer',
-    'UsageDaily',
+    'UsageAhead',
+    'UsageByProduct',
+    'UsageByUser',
     'UsageEvent',
+    'UsageSeen',
+    'UsageTotal',
 ]

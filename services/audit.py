@@ -1,17 +1,23 @@
-"""The ledger check: every cached or derived number reconciled with the append-only entries
+"""The ledger check: every cached or derived number reconciled with the append-only entries and events
 
-Run by the tests after every step; cheap enough to run on a live database too. Returns the discrepancies found,
-an empty list when the books balance.
+Run by the tests after every step, and after a crash; O(events), so it is an audit, not a page read. Returns the
+discrepancies found, an empty list when the books balance.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 
 from tortoise.functions import Sum
 
-from models import LedgerEntry, Lot, UsageDaily, UsageEvent
+from models import LedgerEntry, Lot
+from services import database
 from services.balances import contract_balances
+from services.contracts import get_contract
+from services.dates import local_date
 from services.quantity import to_units
+from services.rollup import DAY, MONTH, NO_TEAM, micros
+
+Rollup = dict[tuple[object, ...], int]
 
 
 async def check_ledger(contract_id: int, *, now: datetime | None = None) -> list[str]:
@@ -43,21 +49,79 @@ async def check_ledger(contract_id: int, *, now: datetime | None = None) -> list
             problems.append(f'team {balance.team}: used {used} but consume entries sum to {consumed[balance.team]}')
         if balance.available + balance.used + balance.expired != balance.total:
             problems.append(f'team {balance.team}: available + used + expired != total')
-
-    raw = await _sums(UsageEvent, contract_id)
-    rolled = await _sums(UsageDaily, contract_id)
-    if raw != rolled:
-        problems.append(f'usage events per holder {raw} differ from the daily rollup {rolled}')
-    if sum(raw.values()) != sum(consumed.values()):
-        problems.append('usage events and consume entries disagree')
+    problems += await check_rollups(contract_id)
     return problems
 
 
-async def _sums(model: type[UsageEvent] | type[UsageDaily], contract_id: int) -> dict[int, int]:
-    rows = (
-        await model.filter(contract_id=contract_id)
-        .annotate(units=Sum('quantity'))
-        .group_by('holder_id')
-        .values_list('holder_id', 'units')
+async def check_rollups(contract_id: int) -> list[str]:
+    """Every rollup row, last-seen time and early event equals what the raw events say."""
+    contract = await get_contract(contract_id)
+    conn = database.connection()
+    mark = database.mark(conn, 1)
+    events = await conn.execute_query_dict(
+        'SELECT holder_id, team_id, product, user_name, quantity, occurred_at, received_at '
+        f'FROM usage_event WHERE contract_id = {mark}',
+        [contract_id],
     )
-    return {holder_id: int(units) for holder_id, units in rows}
+    expected: dict[str, Rollup] = {name: defaultdict(int) for name in ('total', 'events', 'product', 'user')}
+    seen: Rollup = {}
+    ahead: Counter[tuple[object, ...]] = Counter()
+    for event in events:
+        occurred = database.to_datetime(event['occurred_at'])
+        day = local_date(occurred, contract.timezone)
+        team_key = event['team_id'] or NO_TEAM
+        units = int(event['quantity'])
+        for grain, period in ((DAY, day), (MONTH, day.replace(day=1))):
+            expected['total'][team_key, grain, period] += units
+            expected['events'][team_key, grain, period] += 1
+            expected['product'][team_key, grain, period, event['product']] += units
+            expected['user'][team_key, grain, period, event['user_name']] += units
+        at = micros(occurred)
+        if occurred > database.to_datetime(event['received_at']):
+            ahead[event['holder_id'], event['product'], event['user_name'], at] += 1
+            continue
+        for kind, key in (('p', event['product']), ('u', event['user_name'])):
+            seen[event['holder_id'], kind, key] = max(seen.get((event['holder_id'], kind, key), at), at)
+
+    async def rows(sql: str) -> list[dict[str, object]]:
+        return await conn.execute_query_dict(sql.format(mark=mark), [contract_id])
+
+    columns = 'team_key, grain, day'
+    stored = {
+        'total': await rows(f'SELECT {columns}, quantity AS value FROM usage_total WHERE contract_id = {{mark}}'),
+        'events': await rows(f'SELECT {columns}, events AS value FROM usage_total WHERE contract_id = {{mark}}'),
+        'product': await rows(
+            f'SELECT {columns}, product, quantity AS value FROM usage_by_product WHERE contract_id = {{mark}}'
+        ),
+        'user': await rows(
+            f'SELECT {columns}, user_name, quantity AS value FROM usage_by_user WHERE contract_id = {{mark}}'
+        ),
+    }
+    problems = []
+    for name, found in stored.items():
+        table = {
+            tuple(database.to_date(v) if k == 'day' else v for k, v in row.items() if k != 'value'): int(row['value'])  # type: ignore[call-overload]
+            for row in found
+        }
+        if table != dict(expected[name]):
+            problems.append(f'rollup {name} differs from the events: {_difference(table, expected[name])}')
+    stored_seen: Rollup = {
+        (row['holder_id'], row['kind'], row['key']): int(row['last_at'])  # type: ignore[call-overload]
+        for row in await rows('SELECT holder_id, kind, key, last_at FROM usage_seen WHERE contract_id = {mark}')
+    }
+    if stored_seen != seen:
+        problems.append(f'last-seen times differ from the events: {_difference(stored_seen, seen)}')
+    stored_ahead = Counter(
+        (row['holder_id'], row['product'], row['user_name'], int(row['occurred_at']))  # type: ignore[call-overload]
+        for row in await rows(
+            'SELECT holder_id, product, user_name, occurred_at FROM usage_ahead WHERE contract_id = {mark}'
+        )
+    )
+    if stored_ahead != ahead:
+        problems.append('events dated ahead of their arrival differ from the events')
+    return problems
+
+
+def _difference(found: Rollup, expected: Rollup) -> str:
+    keys = sorted({*found, *expected} - {k for k in found if found.get(k) == expected.get(k)}, key=str)[:3]
+    return '; '.join(f'{key}: stored {found.get(key)}, events say {expected.get(key)}' for key in keys)

@@ -5,17 +5,20 @@ From a holder's lots and the transfers it made (few rows, whatever the volume of
 - ``available`` = what remains in unexpired lots; ``expired`` = what remained in lots when they expired;
 - ``total`` = purchased + transferred in − transferred out = Σ lot originals − Σ transferred out;
 - ``used`` = total − available − expired, which the ledger check proves equal to Σ consume entries.
+
+Lots and transfers are read in one statement, and with the 90-day counts inside one snapshot: a transfer that
+commits meanwhile is seen whole or not at all.
 """
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from tortoise.functions import Sum
+from tortoise.backends.base.client import BaseDBAsyncClient
 
-from models import Lot, Team, Transfer
-from services import regions
+from services import database
 from services.clock import resolve
 from services.contracts import ContractInfo, get_contract
 from services.dates import local_date
@@ -47,6 +50,7 @@ class HolderBalance:
     alert: bool
     products_90_days: int
     users_90_days: int
+    holder: int = 0
 
     @property
     def available_share(self) -> Decimal:
@@ -59,6 +63,7 @@ class ContractBalances:
     contract: ContractInfo
     as_of: datetime
     balances: tuple[HolderBalance, ...]
+    next_expiry_at: datetime | None = None  # the next instant a lot of these holders expires with tokens left
 
 
 def health(available: int, total: int) -> str:
@@ -73,51 +78,90 @@ class _Tally:
     remaining_expired: int = 0
     moved_out: int = 0
     by_expiry: dict[date, int] = field(default_factory=dict)
+    next_expiry_at: datetime | None = None
 
 
-async def contract_balances(contract_id: int, *, now: datetime | None = None) -> ContractBalances:
-    """One balance per team (Flex, sorted by team name) or exactly one for the contract (cloud credits)."""
+async def contract_balances(
+    contract_id: int, *, now: datetime | None = None, holders: Collection[int] | None = None
+) -> ContractBalances:
+    """One balance per team (Flex, sorted by team name) or exactly one for the contract (cloud credits).
+
+    ``holders`` limits the read to those holder ids (the live pages recompute only what a change touched).
+    """
     now = resolve(now)
     contract = await get_contract(contract_id)
+    async with database.snapshot() as conn:
+        cards = await _holders(conn, contract, holders)
+        tallies = await _tallies(conn, contract, [holder for holder, _, _ in cards], now)
+        usage = await distinct_usage_90_days(contract, now, None if holders is None else [h for h, _, _ in cards])
     today = local_date(now, contract.timezone)
-    lots = await Lot.filter(contract_id=contract_id).values_list(
-        'holder__team_id', 'original', 'remaining', 'expires_at'
+    balances = tuple(
+        _balance(holder, team, name, tallies[holder], usage.get(holder, (0, 0)), today) for holder, team, name in cards
     )
-    moved_out = (
-        await Transfer.filter(contract_id=contract_id)
-        .annotate(units=Sum('quantity'))
-        .group_by('from_team_id')
-        .values_list('from_team_id', 'units')
+    instants = [tally.next_expiry_at for tally in tallies.values() if tally.next_expiry_at]
+    return ContractBalances(contract, now, balances, min(instants, default=None))
+
+
+async def _holders(
+    conn: BaseDBAsyncClient, contract: ContractInfo, only: Collection[int] | None
+) -> list[tuple[int, int | None, str | None]]:
+    """(holder id, team id, team name) in the order of the page: by team name, or the pool alone."""
+    if only is not None and not only:
+        return []
+    marks = [database.mark(conn, 1)]
+    params: list[object] = [contract.id]
+    where = ''
+    if only is not None:
+        marks = [database.mark(conn, n) for n in range(1, len(only) + 2)]
+        params += sorted(only)
+        where = f' AND holder.id IN ({", ".join(marks[1:])})'
+    rows = await conn.execute_query_dict(
+        'SELECT holder.id AS holder, holder.team_id AS team, team.name AS name FROM holder '
+        f'LEFT JOIN team ON team.id = holder.team_id WHERE holder.contract_id = {marks[0]}{where}',
+        params,
     )
-    tallies: dict[int | None, _Tally] = defaultdict(_Tally)
-    for team_id, original, remaining, expires_at in lots:
-        tally = tallies[team_id]
+    ordered = sorted(rows, key=lambda row: (row['name'] or '', row['team'] or 0))
+    return [(row['holder'], row['team'], row['name']) for row in ordered]
+
+
+async def _tallies(
+    conn: BaseDBAsyncClient, contract: ContractInfo, holders: list[int], now: datetime
+) -> dict[int, _Tally]:
+    tallies: dict[int, _Tally] = defaultdict(_Tally)
+    if not holders:
+        return tallies
+    chosen = ', '.join(database.mark(conn, n) for n in range(2, len(holders) + 2))
+    contract_mark = database.mark(conn, 1)
+    rows = await conn.execute_query_dict(
+        'SELECT holder_id AS holder, original, remaining, expires_at, 0 AS moved FROM lot '
+        f'WHERE contract_id = {contract_mark} AND holder_id IN ({chosen}) '
+        'UNION ALL SELECT holder.id, 0, 0, NULL, transfer.quantity FROM transfer '
+        'JOIN holder ON holder.team_id = transfer.from_team_id '
+        f'WHERE transfer.contract_id = {contract_mark} AND holder.id IN ({chosen})',
+        [contract.id, *holders],
+    )
+    for row in rows:
+        tally = tallies[row['holder']]
+        if row['moved']:
+            tally.moved_out += int(row['moved'])
+            continue
+        original, remaining = int(row['original']), int(row['remaining'])
         tally.original += original
+        expires_at = database.to_datetime(row['expires_at'])
         if expires_at > now:
             tally.remaining_open += remaining
             if remaining:
                 day = local_date(expires_at, contract.timezone)
                 tally.by_expiry[day] = tally.by_expiry.get(day, 0) + remaining
+                tally.next_expiry_at = min(expires_at, tally.next_expiry_at or expires_at)
         else:
             tally.remaining_expired += remaining
-    for team_id, units in moved_out:
-        tallies[team_id].moved_out += int(units)
-
-    if contract.mode == regions.FLEX:
-        holders = [
-            (team_id, name)
-            for team_id, name in await Team.filter(contract_id=contract_id)
-            .order_by('name', 'id')
-            .values_list('id', 'name')
-        ]
-    else:
-        holders = [(None, None)]
-    usage = await distinct_usage_90_days(contract, now)
-    balances = tuple(_balance(team, name, tallies[team], usage.get(team, (0, 0)), today) for team, name in holders)
-    return ContractBalances(contract, now, balances)
+    return tallies
 
 
-def _balance(team: int | None, name: str | None, tally: _Tally, usage: tuple[int, int], today: date) -> HolderBalance:
+def _balance(
+    holder: int, team: int | None, name: str | None, tally: _Tally, usage: tuple[int, int], today: date
+) -> HolderBalance:
     total = tally.original - tally.moved_out
     used = total - tally.remaining_open - tally.remaining_expired
     by_expiry = tally.by_expiry
@@ -140,4 +184,5 @@ def _balance(team: int | None, name: str | None, tally: _Tally, usage: tuple[int
         alert=expiring > 0,
         products_90_days=usage[0],
         users_90_days=usage[1],
+        holder=holder,
     )

@@ -1,19 +1,20 @@
 """The live-update bus
 
-The ledger announces each committed change of a contract (usage, purchase, transfer); open pages subscribe and
-update in place.
+The ledger announces each committed change of a contract (usage, purchase, transfer) with the holders it touched;
+the live models of open contracts (``services.live``) subscribe, recompute those holders, and tell their pages.
 
 - SQLite (one process): ``publish`` after the commit tells this process's subscribers.
 - PostgreSQL (several processes): the write transaction itself runs ``pg_notify`` (delivered on commit, once per
-  committed batch, carrying only the contract id). Every process LISTENs on a dedicated connection, outside the
-  pool, and tells its own subscribers. When that connection drops, it reconnects and sends ``EVERYTHING``: open
-  pages reload all their numbers, since notifications may have been missed meanwhile.
+  committed batch, carrying the contract id and the holder ids: ``"12:3,4"``). Every process LISTENs on a dedicated
+  connection, outside the pool, and tells its own subscribers. When that connection drops, it reconnects and sends
+  ``EVERYTHING``: every live model recomputes all its holders, since notifications may have been missed meanwhile.
 """
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -25,26 +26,55 @@ from services import database
 CHANNEL = 'balances_ledger'
 EVERYTHING = 0  # not a contract id: "refresh whatever you show"
 APPLICATION_NAME = 'balances-listener'
+MAX_PAYLOAD = 7_000  # bytes; PostgreSQL refuses notifications over 8,000
 log = logging.getLogger('balances.bus')
 
-ledger_changed: Event[int] = Event()
+
+@dataclass(frozen=True)
+class Change:
+    """A committed change of a contract's ledger; ``holders`` None means all of them (or all contracts, for
+    ``EVERYTHING``)."""
+
+    contract_id: int
+    holders: frozenset[int] | None = None
+
+    def encode(self) -> str:
+        text = f'{self.contract_id}:{",".join(map(str, sorted(self.holders or ())))}'
+        return text if self.holders and len(text) <= MAX_PAYLOAD else str(self.contract_id)
+
+    @classmethod
+    def decode(cls, payload: str) -> 'Change | None':
+        contract, _, holders = payload.partition(':')
+        ids = holders.split(',') if holders else []
+        if not contract.isdigit() or not all(part.isdigit() for part in ids):
+            return None
+        return cls(int(contract), frozenset(map(int, ids)) if ids else None)
+
+
+ledger_changed: Event[Change] = Event()
 _listener: 'Listener | None' = None
 
 
-async def announce(conn: BaseDBAsyncClient, contract_id: int) -> None:
+async def announce(conn: BaseDBAsyncClient, contract_id: int, holders: Collection[int]) -> None:
     """Inside a write transaction: on PostgreSQL, notify every process when (and only if) it commits."""
     if database.is_postgres(conn):
-        await conn.execute_query(f"SELECT pg_notify('{CHANNEL}', $1)", [str(contract_id)])
+        change = Change(contract_id, frozenset(holders))
+        await conn.execute_query(f"SELECT pg_notify('{CHANNEL}', $1)", [change.encode()])
 
 
-def publish(contract_id: int) -> None:
+def publish(contract_id: int, holders: Collection[int]) -> None:
     """After a commit: tell this process's subscribers, unless the PostgreSQL listener will."""
     if _listener is None:
-        ledger_changed.emit(contract_id)
+        ledger_changed.emit(Change(contract_id, frozenset(holders)))
 
 
-def subscribe(callback: Callable[[int], Any]) -> None:
-    ledger_changed.subscribe(callback)
+def subscribe(callback: Callable[[Change], Any]) -> None:
+    """Call ``callback`` with every change, for the life of the process (also when subscribed from a page)."""
+    ledger_changed.subscribe(callback, unsubscribe_on_delete=False)
+
+
+def unsubscribe(callback: Callable[[Change], Any]) -> None:
+    ledger_changed.unsubscribe(callback)
 
 
 class Listener:
@@ -77,8 +107,8 @@ class Listener:
         self._dropped.clear()
 
     def _on_notify(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
-        if payload.isdigit():
-            ledger_changed.emit(int(payload))
+        if change := Change.decode(payload):
+            ledger_changed.emit(change)
 
     async def _watch(self) -> None:
         delay = 0.1
@@ -101,7 +131,7 @@ class Listener:
                 continue
             delay = 0.1
             self.reconnects += 1
-            ledger_changed.emit(EVERYTHING)
+            ledger_changed.emit(Change(EVERYTHING))
 
 
 async def start_listener(db_url: str) -> None:

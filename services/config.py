@@ -44,6 +44,7 @@ class Settings:
     demo_feed: bool
     operator_key: str | None
     storage_secret: str
+    stats_file: Path | None = None
 
     @classmethod
     def from_env(cls) -> 'Settings':
@@ -61,4 +62,5 @@ class Settings:
             demo_feed=_flag('BALANCES_DEMO_FEED', True),
             operator_key=os.environ.get('BALANCES_OPERATOR_KEY') or None,
             storage_secret=_storage_secret(),
+            stats_file=Path(stats) if (stats := os.environ.get('BALANCES_STATS')) else None,
         )

@@ -5,14 +5,17 @@ services.database.TORTOISE_ORM makemigrations``). The schema is created and upgr
 migrations in ``models/migrations``, never by ``generate_schemas``.
 """
 
+import contextlib
 import os
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base import executor
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.migrations.executor import MigrationExecutor
+from tortoise.transactions import in_transaction
 
 from models import APP_LABEL, MODEL_MODULES
 
@@ -68,6 +71,19 @@ def connection() -> BaseDBAsyncClient:
     return connections.get('default')
 
 
+@contextlib.asynccontextmanager
+async def snapshot() -> AsyncIterator[BaseDBAsyncClient]:
+    """A read-only transaction whose statements all see one committed state.
+
+    On PostgreSQL, ``REPEATABLE READ``: one snapshot for the whole transaction (the default ``READ COMMITTED``
+    takes one per statement). On SQLite, the single connection serialises it with the writers.
+    """
+    async with in_transaction() as conn:
+        if is_postgres(conn):
+            await conn.execute_script('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
+        yield conn
+
+
 def is_postgres(conn: BaseDBAsyncClient | None = None) -> bool:
     return (conn or connection()).capabilities.dialect == 'postgres'
 
@@ -77,6 +93,22 @@ def placeholders(conn: BaseDBAsyncClient, count: int, start: int = 1) -> list[st
     if is_postgres(conn):
         return [f'${i}' for i in range(start, start + count)]
     return ['?'] * count
+
+
+def mark(conn: BaseDBAsyncClient, number: int) -> str:
+    """The marker of the ``number``-th parameter (1-based), which a statement may repeat: ``?n`` or ``$n``."""
+    return f'${number}' if is_postgres(conn) else f'?{number}'
+
+
+def to_date(value: object) -> date:
+    """A date column's value as a ``date`` (SQLite returns it as ``YYYY-MM-DD`` text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def to_datetime(value: object) -> datetime:
+    """A timestamp column's value as an aware ``datetime`` in UTC (SQLite returns it as ISO text)."""
+    instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
 
 
 MAX_PARAMETERS = 30_000  # under SQLite's 32,766 and PostgreSQL's 32,767 bound parameters per statement

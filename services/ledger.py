@@ -60,6 +60,7 @@ class PurchaseResult:
 class ConsumeResult:
     accepted: int
     duplicates: int
+    holders: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class TransferResult:
     quantity: Decimal
     lots: tuple[LotMove, ...]
     created: bool
+    holders: frozenset[int] = frozenset()
 
 
 async def contract_of(contract_id: int) -> Contract:
@@ -171,13 +173,13 @@ async def purchase(
                     created_at=now,
                     using_db=conn,
                 )
-                await bus.announce(conn, contract.id)
+                await bus.announce(conn, contract.id, [lot.holder_id])
                 created = True
             return PurchaseResult(client_id, team, from_units(lot.original), lot.purchased_at, lot.expires_at, created)
 
     result = await retrying(write)
     if result.created:
-        bus.publish(contract.id)
+        bus.publish(contract.id, [holders[team]])
     return result
 
 
@@ -228,13 +230,14 @@ async def consume(contract_id: int, events: Sequence[UsageInput], *, now: dateti
                     entries.append((event, lot.id, take))
             await rollup.record(conn, contract, new, ids, entries, now)
             await save_remaining(conn, list(touched.values()))
+            charged = {event.holder_id for event in new}
             if new:
-                await bus.announce(conn, contract.id)
-            return ConsumeResult(len(new), batch.duplicates + len(batch.unique) - len(new))
+                await bus.announce(conn, contract.id, charged)
+            return ConsumeResult(len(new), batch.duplicates + len(batch.unique) - len(new), frozenset(charged))
 
     result = await retrying(write)
     if result.accepted:
-        bus.publish(contract.id)
+        bus.publish(contract.id, result.holders)
     return result
 
 
@@ -349,11 +352,14 @@ async def transfer(
                     using_db=conn,
                 )
             await save_remaining(conn, [lot for lot, _ in draws])
-            await bus.announce(conn, contract.id)
+            touched = frozenset({holders[from_team], holders[to_team]})
+            await bus.announce(conn, contract.id, touched)
             moves = _moves([(lot.expires_at, take) for lot, take in draws])
-            return TransferResult(client_id, from_team, to_team, from_units(units), moves, created=True)
+            return TransferResult(
+                client_id, from_team, to_team, from_units(units), moves, created=True, holders=touched
+            )
 
     result = await retrying(write)
     if result.created:
-        bus.publish(contract.id)
+        bus.publish(contract.id, result.holders)
     return result

@@ -1,12 +1,14 @@
-"""Writing usage: the events, their ledger entries and the daily rollup, in the caller's transaction
+"""Writing usage: the events, their ledger entries and the rollups, in the caller's transaction
 
-The rollup (day × holder × team tag × product × user) is incremented with an upsert, so reports read O(days)
-rows. Days are calendar dates in the contract's time zone.
+Each batch adds to the rollups of the right grain (totals, products and users per team tag, by day and by calendar
+month, in the contract's time zone) with upserts, and moves the last time each product and user was seen per
+holder, so that every read is O(days × keys), never O(events). Upsert rows are sorted by key: two batches touching
+the same rows lock them in the same order and cannot deadlock.
 """
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -16,6 +18,7 @@ from services.database import insert_rows
 from services.dates import local_date
 from services.usage_input import CheckedUsage
 
+DAY, MONTH = 1, 2  # the grains of the rollups
 LOOKUP_CHUNK = 1000
 NO_TEAM = 0
 
@@ -33,10 +36,28 @@ EVENT_COLUMNS = (
     'received_at',
 )
 ENTRY_COLUMNS = ('contract_id', 'holder_id', 'lot_id', 'kind', 'quantity', 'usage_event_id', 'created_at')
-DAILY_COLUMNS = ('contract_id', 'holder_id', 'team_key', 'day', 'product', 'user_name', 'quantity', 'events')
-DAILY_UPSERT = (
-    'ON CONFLICT (holder_id, team_key, day, product, user_name) DO UPDATE SET '
-    'quantity = usage_daily.quantity + excluded.quantity, events = usage_daily.events + excluded.events'
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(instant: datetime) -> int:
+    """An aware instant as whole microseconds since the epoch (exact: no float on the way)."""
+    return (instant - EPOCH) // MICROSECOND
+
+
+def _adding(table: str, keys: str, *columns: str) -> str:
+    """The ``ON CONFLICT`` clause that adds a new row's ``columns`` to those of the row already there."""
+    sums = ', '.join(f'{column} = {table}.{column} + excluded.{column}' for column in columns)
+    return f'ON CONFLICT ({keys}) DO UPDATE SET {sums}'
+
+
+PERIOD_KEY = 'contract_id, team_key, grain, day'
+TOTAL_UPSERT = _adding('usage_total', PERIOD_KEY, 'quantity', 'events')
+PRODUCT_UPSERT = _adding('usage_by_product', f'{PERIOD_KEY}, product', 'quantity')
+USER_UPSERT = _adding('usage_by_user', f'{PERIOD_KEY}, user_name', 'quantity')
+SEEN_UPSERT = (
+    'ON CONFLICT (holder_id, kind, key) DO UPDATE SET last_at = excluded.last_at '
+    'WHERE excluded.last_at > usage_seen.last_at'
 )
 
 
@@ -106,24 +127,61 @@ async def record(
             for event, lot_id, units in draws
         ],
     )
-    days: dict[tuple[int, int, date, str, str], list[int]] = defaultdict(lambda: [0, 0])
+    await add_to_rollups(conn, contract, events, now)
+
+
+async def add_to_rollups(
+    conn: BaseDBAsyncClient, contract: Contract, events: Sequence[CheckedUsage], now: datetime
+) -> None:
+    """Add new events to the rollups and to the last-seen times of their products and users."""
+    totals: dict[tuple[int, int, date], list[int]] = defaultdict(lambda: [0, 0])
+    products: dict[tuple[int, int, date, str], int] = defaultdict(int)
+    users: dict[tuple[int, int, date, str], int] = defaultdict(int)
+    seen: dict[tuple[int, str, str], int] = {}
+    ahead: list[tuple[int, int, str, str, int]] = []
     for event in events:
-        key = (
-            event.holder_id,
-            event.team_id or NO_TEAM,
-            local_date(event.occurred_at, contract.timezone),
-            event.product,
-            event.user,
-        )
-        days[key][0] += event.units
-        days[key][1] += 1
+        day = local_date(event.occurred_at, contract.timezone)
+        team_key = event.team_id or NO_TEAM
+        for grain, period in ((DAY, day), (MONTH, day.replace(day=1))):
+            total = totals[team_key, grain, period]
+            total[0] += event.units
+            total[1] += 1
+            products[team_key, grain, period, event.product] += event.units
+            users[team_key, grain, period, event.user] += event.units
+        at = micros(event.occurred_at)
+        if event.occurred_at > now:
+            ahead.append((contract.id, event.holder_id, event.product, event.user, at))
+            continue
+        for kind, key in (('p', event.product), ('u', event.user)):
+            if seen.get((event.holder_id, kind, key), -1) < at:
+                seen[event.holder_id, kind, key] = at
+    columns = ('contract_id', 'team_key', 'grain', 'day')
     await insert_rows(
         conn,
-        'usage_daily',
-        DAILY_COLUMNS,
-        [
-            (contract.id, holder_id, team_key, day, product, user, units, count)
-            for (holder_id, team_key, day, product, user), (units, count) in days.items()
-        ],
-        suffix=DAILY_UPSERT,
+        'usage_total',
+        (*columns, 'quantity', 'events'),
+        [(contract.id, *key, units, count) for key, (units, count) in sorted(totals.items())],
+        suffix=TOTAL_UPSERT,
     )
+    await insert_rows(
+        conn,
+        'usage_by_product',
+        (*columns, 'product', 'quantity'),
+        [(contract.id, *key, units) for key, units in sorted(products.items())],
+        suffix=PRODUCT_UPSERT,
+    )
+    await insert_rows(
+        conn,
+        'usage_by_user',
+        (*columns, 'user_name', 'quantity'),
+        [(contract.id, *key, units) for key, units in sorted(users.items())],
+        suffix=USER_UPSERT,
+    )
+    await insert_rows(
+        conn,
+        'usage_seen',
+        ('contract_id', 'holder_id', 'kind', 'key', 'last_at'),
+        [(contract.id, *key, at) for key, at in sorted(seen.items())],
+        suffix=SEEN_UPSERT,
+    )
+    await insert_rows(conn, 'usage_ahead', ('contract_id', 'holder_id', 'product', 'user_name', 'occurred_at'), ahead)

@@ -1,31 +1,34 @@
-"""Usage analytics: breakdowns and chart series over date ranges, and the 90-day distinct counts
+"""Usage analytics: breakdowns and chart series over date ranges, daily trends, and the 90-day distinct counts
 
-Everything reads the daily rollup (O(days) rows), except the two partial days at the edges of the rolling
-90-day window, which read the raw events of those days only.
+Everything reads rollups (``services.rollup``), never events: a range is covered by the calendar months that lie
+wholly inside it (month rows) and the days at its edges (day rows), so a 366-day breakdown reads about 12 + 60
+periods × keys rows. A team's reads use its own ``team_key``; a contract's, the keys of all its teams and of the
+usage tagged with none, so that every read is a prefix scan of one index.
 """
 
 from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from tortoise.functions import Sum
-from tortoise.queryset import QuerySet
+from tortoise.backends.base.client import BaseDBAsyncClient
 
-from models import Holder, Team, UsageDaily, UsageEvent
+from services import database
 from services.clock import resolve
-from services.contracts import ContractInfo, get_contract
-from services.dates import DateRange, local_date, start_of_day
+from services.contracts import ContractInfo, get_contract, team_ids
+from services.dates import DateRange, local_date
 from services.errors import InvalidInput, UnknownTeam
 from services.quantity import from_units
+from services.rollup import DAY, MONTH, NO_TEAM, micros
 
 By = Literal['product', 'user', 'day', 'team']
 BY_VALUES: tuple[By, ...] = ('product', 'user', 'day', 'team')
 MAX_ROWS = 10_000
 WINDOW = timedelta(days=90)
-NO_TEAM = 0
 OTHERS = 'other'
+DAILY_BARS_UP_TO = 92  # days; longer ranges chart one bar per month
 
 
 @dataclass(frozen=True)
@@ -51,34 +54,88 @@ class Series:
 
 @dataclass(frozen=True)
 class UsageSeries:
-    """Day × key quantities for a stacked bar chart: one series per key, one value per day of the range."""
+    """Period × key quantities for a stacked bar chart: one series per key, one value per period of the range.
+
+    ``days`` holds the first day of each period: every day of the range, or (``bucket == 'month'``, for ranges
+    over 92 days) the range's start and the first day of each later month.
+    """
 
     range: DateRange
     by: By
     days: tuple[date, ...]
     series: tuple[Series, ...]
+    bucket: Literal['day', 'month'] = 'day'
 
 
 @dataclass(frozen=True)
-class _Scope:
-    contract: ContractInfo
-    range: DateRange
-    rows: QuerySet[UsageDaily]
+class _Source:
+    table: str
+    column: str
 
 
-async def _scope(contract_id: int, date_range: DateRange | None, team: int | None, now: datetime | None) -> _Scope:
-    """The rollup rows of a contract (and team) over a range, the last 90 days by default."""
-    contract = await get_contract(contract_id)
-    date_range = date_range or DateRange.last_days(local_date(resolve(now), contract.timezone))
-    query = UsageDaily.filter(contract_id=contract_id, day__gte=date_range.start, day__lte=date_range.end)
+SOURCES: dict[By, _Source] = {
+    'product': _Source('usage_by_product', 'product'),
+    'user': _Source('usage_by_user', 'user_name'),
+    'day': _Source('usage_total', 'day'),
+    'team': _Source('usage_total', 'team_key'),
+}
+TOTALS = _Source('usage_total', "''")
+
+
+def periods(date_range: DateRange, *, months: bool = True) -> list[tuple[int, date, date]]:
+    """Cover an inclusive range with (grain, first, last) spans: whole calendar months, and days at the edges."""
+    start, end = date_range.start, date_range.end
+    first_month = start if start.day == 1 else _next_month(start)
+    after_last_month = _next_month(end) if _next_month(end) - timedelta(days=1) == end else end.replace(day=1)
+    if not months or first_month >= after_last_month:
+        return [(DAY, start, end)]
+    spans = [(MONTH, first_month, after_last_month - timedelta(days=1))]
+    if start < first_month:
+        spans.append((DAY, start, first_month - timedelta(days=1)))
+    if after_last_month <= end:
+        spans.append((DAY, after_last_month, end))
+    return spans
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+class _Query:
+    """A statement over the spans of a range, with numbered parameters (``$1`` is the contract)."""
+
+    def __init__(self, conn: BaseDBAsyncClient, contract_id: int, team_keys: Collection[int]) -> None:
+        self.conn, self.params = conn, list[object]([contract_id])
+        self.teams = ', '.join(self.mark(key) for key in team_keys)
+
+    def mark(self, value: object) -> str:
+        self.params.append(value)
+        return database.mark(self.conn, len(self.params))
+
+    def union(self, source: _Source, spans: Iterable[tuple[int, date, date]], select: str, where: str = '') -> str:
+        contract = database.mark(self.conn, 1)
+        return ' UNION ALL '.join(
+            f'SELECT {select} FROM {source.table} WHERE contract_id = {contract} AND team_key IN ({self.teams}) '
+            f'AND grain = {grain} AND day BETWEEN {self.mark(first)} AND {self.mark(last)}{where}'
+            for grain, first, last in spans
+        )
+
+    async def rows(self, sql: str) -> list[dict[str, Any]]:
+        return await self.conn.execute_query_dict(sql, self.params)
+
+
+async def _team_keys(contract: ContractInfo, team: int | None) -> list[int]:
+    """The team tags a read covers: one team, or every team of the contract and the untagged usage."""
+    keys = await team_ids(contract.id)
     if team is not None:
-        if not await Team.exists(id=team, contract_id=contract_id):
+        if team not in keys:
             raise UnknownTeam(team)
-        query = query.filter(team_key=team)
-    return _Scope(contract, date_range, query)
+        return [team]
+    return [NO_TEAM, *sorted(keys)]
 
 
-_COLUMN = {'product': 'product', 'user': 'user', 'day': 'day', 'team': 'team_key'}
+def _default_range(contract: ContractInfo, date_range: DateRange | None, now: datetime | None) -> DateRange:
+    return date_range or DateRange.last_days(local_date(resolve(now), contract.timezone))
 
 
 async def usage_breakdown(
@@ -96,11 +153,15 @@ async def usage_breakdown(
     """
     if by not in BY_VALUES:
         raise InvalidInput('by', f'must be one of {", ".join(BY_VALUES)}')
-    scope = await _scope(contract_id, date_range, team, now)
-    date_range, query = scope.range, scope.rows
-    column = _COLUMN[by]
-    grouped = await query.annotate(units=Sum('quantity')).group_by(column).values_list(column, 'units')
-    rows = [(None if by == 'team' and key == NO_TEAM else key, int(units)) for key, units in grouped]
+    contract = await get_contract(contract_id)
+    date_range = _default_range(contract, date_range, now)
+    keys = await _team_keys(contract, team)
+    source = SOURCES[by]
+    query = _Query(database.connection(), contract_id, keys)
+    spans = periods(date_range, months=by != 'day')
+    union = query.union(source, spans, f'{source.column} AS key, quantity')
+    grouped = await query.rows(f'SELECT key, SUM(quantity) AS units FROM ({union}) AS spans GROUP BY key')
+    rows = [(_key(by, row['key']), int(row['units'])) for row in grouped]
     if by == 'day':
         rows.sort(key=lambda row: str(row[0]))
     else:
@@ -115,6 +176,14 @@ async def usage_breakdown(
     )
 
 
+def _key(by: By, value: object) -> str | date | int | None:
+    if by == 'day':
+        return database.to_date(value)
+    if by == 'team':
+        return None if value == NO_TEAM else int(value)  # type: ignore[call-overload]
+    return str(value)
+
+
 async def usage_series(
     contract_id: int,
     date_range: DateRange | None = None,
@@ -124,49 +193,92 @@ async def usage_series(
     top: int = 8,
     now: datetime | None = None,
 ) -> UsageSeries:
-    """Day × product (or day × user) for a stacked bar chart; keys beyond the ``top`` largest merge into 'other'."""
+    """Period × product (or user) for a stacked bar chart; keys beyond the ``top`` largest merge into 'other'.
+
+    Up to 92 days, one period per day; longer ranges, one per calendar month (the first and last may be partial).
+    Reads the ranked keys, the top keys per period, and the totals per period: O(periods × top) rows besides the
+    ranking.
+    """
     if by not in ('product', 'user'):
         raise InvalidInput('by', 'must be product or user')
-    scope = await _scope(contract_id, date_range, team, now)
-    date_range, query = scope.range, scope.rows
-    grouped = await query.annotate(units=Sum('quantity')).group_by('day', by).values_list('day', by, 'units')
-    totals: dict[str, int] = defaultdict(int)
-    for _, key, units in grouped:
-        totals[key] += int(units)
-    ranked = sorted(totals, key=lambda key: (-totals[key], key))
-    kept = set(ranked[:top])
+    breakdown = await usage_breakdown(contract_id, date_range, by=by, team=team, now=now)
+    date_range = breakdown.range
+    kept = [str(row.key) for row in breakdown.rows[:top]]
+    monthly = date_range.days > DAILY_BARS_UP_TO
+    starts = _period_starts(date_range, monthly)
+    keys = await _team_keys(await get_contract(contract_id), team)
+    source = SOURCES[by]
     cells: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for day, key, units in grouped:
-        cells[key if key in kept else OTHERS][day] += int(units)
-    names = ranked[:top] + ([OTHERS] if len(ranked) > top else [])
-    days = date_range.dates()
-    series = tuple(Series(name, tuple(from_units(cells[name][day]) for day in days)) for name in names)
-    return UsageSeries(date_range, by, tuple(days), series)
+    if kept:
+        query = _Query(database.connection(), contract_id, keys)
+        names = ', '.join(query.mark(name) for name in kept)
+        where = f' AND {source.column} IN ({names})'
+        union = query.union(
+            source, periods(date_range, months=monthly), f'day, {source.column} AS key, quantity', where
+        )
+        for row in await query.rows(union):
+            cells[row['key']][_bucket(database.to_date(row['day']), date_range, monthly)] += int(row['quantity'])
+    if len(breakdown.rows) > top:
+        query = _Query(database.connection(), contract_id, keys)
+        union = query.union(TOTALS, periods(date_range, months=monthly), 'day, quantity')
+        for row in await query.rows(union):
+            cells[OTHERS][_bucket(database.to_date(row['day']), date_range, monthly)] += int(row['quantity'])
+        for name in kept:
+            for start, units in cells[name].items():
+                cells[OTHERS][start] -= units
+    shown = kept + ([OTHERS] if len(breakdown.rows) > top else [])
+    series = tuple(Series(name, tuple(from_units(cells[name][start]) for start in starts)) for name in shown)
+    return UsageSeries(date_range, by, tuple(starts), series, 'month' if monthly else 'day')
 
 
-async def distinct_usage_90_days(contract: ContractInfo, now: datetime) -> dict[int | None, tuple[int, int]]:
-    """Distinct (products, users) per holder's team (``None``: the pool) among events of (now − 90 days, now].
+def _period_starts(date_range: DateRange, monthly: bool) -> list[date]:
+    if not monthly:
+        return date_range.dates()
+    starts = [date_range.start]
+    while (following := _next_month(starts[-1])) <= date_range.end:
+        starts.append(following)
+    return starts
 
-    Whole days inside the window come from the rollup; the window's first and last (partial) days from raw events.
+
+def _bucket(day: date, date_range: DateRange, monthly: bool) -> date:
+    if not monthly:
+        return day
+    return max(day.replace(day=1), date_range.start)
+
+
+async def distinct_usage_90_days(
+    contract: ContractInfo, now: datetime, holders: Collection[int] | None = None
+) -> dict[int, tuple[int, int]]:
+    """Distinct (products, users) per holder id among events whose ``occurred_at`` lies in (now − 90 days, now].
+
+    Reads the last time each key was seen per holder (O(keys)), and the few events that arrived dated ahead of
+    their arrival; ``holders`` limits the read to those holders.
     """
-    start = now - WINDOW
-    first_day, today = local_date(start, contract.timezone), local_date(now, contract.timezone)
-    seen: dict[int, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-    whole_days = UsageDaily.filter(contract_id=contract.id, day__gt=first_day, day__lt=today)
-    for holder_id, product, user in await whole_days.distinct().values_list('holder_id', 'product', 'user'):
-        seen[holder_id][0].add(product)
-        seen[holder_id][1].add(user)
-    events = UsageEvent.filter(contract_id=contract.id)
-    first_edge = events.filter(
-        occurred_at__gt=start, occurred_at__lt=start_of_day(first_day + timedelta(days=1), contract.timezone)
+    conn = database.connection()
+    params: list[object] = [contract.id, micros(now - WINDOW), micros(now)]
+    marks = [database.mark(conn, number) for number in (1, 2, 3)]
+    only = ''
+    if holders is not None:
+        if not holders:
+            return {}
+        chosen = [database.mark(conn, number) for number in range(4, 4 + len(holders))]
+        params += sorted(holders)
+        only = f' AND holder_id IN ({", ".join(chosen)})'
+    window = f'contract_id = {marks[0]}{only}'
+    sql = (
+        'SELECT holder_id, kind, COUNT(*) AS keys FROM ('
+        f'SELECT holder_id, kind, key FROM usage_seen WHERE {window} '
+        f'AND last_at > {marks[1]} AND last_at <= {marks[2]} '
+        f"UNION SELECT holder_id, 'p', product FROM usage_ahead WHERE {window} "
+        f'AND occurred_at > {marks[1]} AND occurred_at <= {marks[2]} '
+        f"UNION SELECT holder_id, 'u', user_name FROM usage_ahead WHERE {window} "
+        f'AND occurred_at > {marks[1]} AND occurred_at <= {marks[2]}'
+        ') AS seen GROUP BY holder_id, kind'
     )
-    last_edge = events.filter(occurred_at__gte=start_of_day(today, contract.timezone), occurred_at__lte=now)
-    for edge in (first_edge, last_edge):
-        for holder_id, product, user in await edge.values_list('holder_id', 'product', 'user'):
-            seen[holder_id][0].add(product)
-            seen[holder_id][1].add(user)
-    teams = dict(await Holder.filter(contract_id=contract.id).values_list('id', 'team_id'))
-    return {teams[holder_id]: (len(products), len(users)) for holder_id, (products, users) in seen.items()}
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for row in await conn.execute_query_dict(sql, params):
+        counts[row['holder_id']][0 if row['kind'] == 'p' else 1] = int(row['keys'])
+    return {holder: (products, users) for holder, (products, users) in counts.items()}
 
 
 @dataclass(frozen=True)
@@ -181,17 +293,23 @@ class DailyTrend:
 
 
 async def daily_trend(
-    contract_id: int, date_range: DateRange | None = None, *, now: datetime | None = None
+    contract_id: int,
+    date_range: DateRange | None = None,
+    *,
+    teams: Collection[int] | None = None,
+    now: datetime | None = None,
 ) -> DailyTrend:
-    """One query for every card's trend line: usage per day and team (or per day, for a cloud-credit pool)."""
-    scope = await _scope(contract_id, date_range, None, now)
-    contract, date_range, query = scope.contract, scope.range, scope.rows
-    rows = (
-        await query.annotate(units=Sum('quantity')).group_by('day', 'team_key').values_list('day', 'team_key', 'units')
-    )
+    """Every card's trend line in one query: usage per day and team (Flex), or per day for the pool (cloud
+    credits). ``teams`` limits a Flex read to those teams."""
+    contract = await get_contract(contract_id)
+    date_range = _default_range(contract, date_range, now)
+    keys = await _team_keys(contract, None) if teams is None or not contract.is_flex else sorted(teams)
+    query = _Query(database.connection(), contract_id, keys)
+    union = query.union(TOTALS, [(DAY, date_range.start, date_range.end)], 'day, team_key, quantity')
     cells: dict[int | None, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for day, team_key, units in rows:
-        cells[team_key if contract.is_flex else None][day] += int(units)
+    for row in await query.rows(union):
+        team_key = row['team_key'] if contract.is_flex else None
+        cells[team_key][database.to_date(row['day'])] += int(row['quantity'])
     days = date_range.dates()
     totals = {team: tuple(from_units(by_day[d]) for d in days) for team, by_day in cells.items()}
     return DailyTrend(tuple(days), totals)

@@ -1,12 +1,18 @@
 """Database lanes
 
-Every test that asks for ``db`` runs twice: on a fresh in-memory SQLite database, and on PostgreSQL 15 (a
-throwaway cluster this session starts, or ``BALANCES_TEST_PG_URL``), truncated before each test. Both lanes always
-run; a missing PostgreSQL is an error, never a skip.
+Every test that asks for ``db`` runs twice: on a fresh SQLite database, and on PostgreSQL 15 (a throwaway cluster
+this session starts, or ``BALANCES_TEST_PG_URL``), truncated before each test. Both lanes always run; a missing
+PostgreSQL is an error, never a skip. A fresh SQLite database is a copy of one migrated once per session, in memory
+(``/dev/shm``) when the machine has it: running the migrations costs 0.2 s a database, a copy a millisecond.
 """
 
+import asyncio
 import os
+import shutil
+import tempfile
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from tortoise import Tortoise, connections
@@ -26,10 +32,32 @@ def postgres_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope='session')
+def sqlite_template() -> Iterator[Path]:
+    """A SQLite database file with every migration applied, to copy."""
+    folder = Path(tempfile.mkdtemp(prefix='balances-sqlite-', dir='/dev/shm' if Path('/dev/shm').is_dir() else None))
+    template = folder / 'template.sqlite3'
+
+    async def migrate() -> None:
+        await open_database(f'sqlite://{template}')
+        await close_database()
+
+    asyncio.run(migrate())
+    yield template
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def fresh_sqlite(template: Path) -> str:
+    """The URL of a new copy of the migrated template (removed with the session's folder)."""
+    copy = template.with_name(f'{uuid.uuid4().hex}.sqlite3')
+    shutil.copyfile(template, copy)
+    return f'sqlite://{copy}'
+
+
 @pytest.fixture(params=LANES)
 def db_url(request: pytest.FixtureRequest) -> str:
     if request.param == 'sqlite':
-        return 'sqlite://:memory:'
+        return fresh_sqlite(request.getfixturevalue('sqlite_template'))
     return str(request.getfixturevalue('postgres_url'))
 
 

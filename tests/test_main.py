@@ -5,6 +5,7 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +39,12 @@ class Server:
     process: subprocess.Popen[str]
 
 
+def _drain(process: subprocess.Popen[str], lines: list[str]) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        lines.append(line.rstrip())
+
+
 @contextmanager
 def running(env: dict[str, str], cwd: Path) -> Iterator[Server]:
     """Start ``main.py``; yield it once it answers, with the lines it printed by then."""
@@ -66,6 +73,8 @@ def running(env: dict[str, str], cwd: Path) -> Iterator[Server]:
         assert any(url in line for line in lines), f'not serving within {READY_WITHIN} s: {lines}'
         assert httpx.get(f'{url}/api/v1/health').json() == {'status': 'ok'}
         assert time.monotonic() - started < READY_WITHIN
+        # keep reading what it prints, or a full pipe would block it
+        threading.Thread(target=_drain, args=(process, lines), daemon=True).start()
         yield Server(url, lines, process)
     finally:
         process.terminate()

@@ -5,9 +5,11 @@ from nicegui import ui
 
 def install() -> None:
     """Register the pages (called by ``main.py`` on every start, which the ``user`` test fixture repeats)."""
+    from ui import hub
     from ui.balances_page import balances_page
     from ui.login import login_page, logout_page
 
+    hub.install()
     ui.page('/')(balances_page)
     ui.page('/login')(login_page)
     ui.page('/logout')(logout_page)

@@ -3,11 +3,14 @@
 The French labels are the seed page's own wording ("Jetons disponibles", "Événements liés aux jetons", …).
 """
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 LANGUAGES = {'en': 'EN', 'fr': 'FR'}
 LOCALES = {'en': 'en_GB', 'fr': 'fr_FR'}
@@ -27,7 +30,11 @@ LABELS: dict[str, tuple[str, str]] = {
     'loading': ('Loading balances…', 'Chargement des soldes…'),
     'no_contracts': ('No contract has been granted to you yet.', 'Aucun contrat ne vous a encore été attribué.'),
     'no_teams': ('This contract has no teams yet.', "Ce contrat n'a pas encore d'équipe."),
-    'no_purchases': ('No tokens purchased yet.', "Aucun jeton acheté pour l'instant."),
+    'no_purchases_flex': ('No tokens purchased yet.', "Aucun jeton acheté pour l'instant."),
+    'no_purchases_cloud': (
+        'No shared cloud credits purchased yet.',
+        "Aucun crédit cloud partagé acheté pour l'instant.",
+    ),
     'error': ('The balances could not be loaded: {error}', 'Impossible de charger les soldes : {error}'),
     'available_flex': ('Tokens available', 'Jetons disponibles'),
     'used_flex': ('Tokens used', 'Jetons utilisés'),
@@ -40,10 +47,29 @@ LABELS: dict[str, tuple[str, str]] = {
     'healthy': ('Above 20 % available', 'Plus de 20 % disponibles'),
     'low': ('20 % or less available', '20 % ou moins disponibles'),
     'last_90_days': ('Last 90 days', 'Au cours des 90 derniers jours'),
-    'products_flex': ('Products used with tokens', 'Produits utilisés avec les jetons'),
-    'users_flex': ('Token users', 'Utilisateurs de jetons'),
-    'products_cloud': ('Products used with shared cloud credits', 'Produits utilisés avec les crédits cloud partagés'),
-    'users_cloud': ('Users of shared cloud credits', 'Utilisateurs de crédits cloud partagés'),
+    'products_flex': ('Products used with tokens: {count}', 'Produits utilisés avec les jetons\u00a0: {count}'),
+    'users_flex': ('Token users: {count}', 'Utilisateurs de jetons\u00a0: {count}'),
+    'products_cloud': (
+        'Products used with shared cloud credits: {count}',
+        'Produits utilisés avec les crédits cloud partagés\u00a0: {count}',
+    ),
+    'users_cloud': (
+        'Users of shared cloud credits: {count}',
+        'Utilisateurs de crédits cloud partagés\u00a0: {count}',
+    ),
+    'donut_flex': (
+        '{share} of the tokens available: {available} of {total}',
+        '{share} des jetons disponibles\u00a0: {available} sur {total}',
+    ),
+    'donut_cloud': (
+        '{share} of the shared cloud credits available: {available} of {total}',
+        '{share} des crédits cloud partagés disponibles\u00a0: {available} sur {total}',
+    ),
+    'expired_quantity': ('Expired: {quantity}', 'Expirés\u00a0: {quantity}'),
+    'trend_label': (
+        'Daily consumption: {total} over the last {days} days',
+        'Consommation quotidienne\u00a0: {total} sur les {days} derniers jours',
+    ),
     'expiry': (
         '{quantity} {unit} expire in {days} days ({date})',
         '{quantity} {unit} expirent dans {days} jours ({date})',
@@ -102,9 +128,31 @@ def number(value: Decimal | int, lang: str) -> str:
     return format_decimal(value, format='#,##0.####', locale=LOCALES.get(lang, 'en_GB'))
 
 
+def percent(share: Decimal, lang: str, *, green: bool) -> str:
+    """A share as the locale writes percentages, with the decimals it takes never to read as the wrong side of 20 %
+    (20.4 % available is healthy and must not show as "20 %", which is not)."""
+    locale = LOCALES.get(lang, 'en_GB')
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    for decimals in range(5):
+        form = pattern if not decimals else re.sub(r'0(\s*%)', '0.' + '0' * decimals + r'\1', pattern, count=1)
+        text = format_percent(share, format=form, locale=locale)
+        shown = (share * 100).quantize(Decimal(1).scaleb(-decimals))
+        if not green or shown > 20:
+            return text
+    return text
+
+
 def day(value: date, lang: str) -> str:
     return format_date(value, 'medium', locale=LOCALES.get(lang, 'en_GB'))
 
 
-def moment(value: datetime, lang: str) -> str:
-    return format_datetime(value, 'HH:mm:ss', locale=LOCALES.get(lang, 'en_GB'))
+def period(value: date, bucket: str, lang: str) -> str:
+    """A chart period: a day (``23 Nov 2026``), or a month (``Nov 2026``)."""
+    if bucket == 'month':
+        return format_date(value, 'LLL y', locale=LOCALES.get(lang, 'en_GB'))
+    return day(value, lang)
+
+
+def moment(value: datetime, lang: str, timezone: str = 'UTC') -> str:
+    """A time of day in a time zone, named: ``09:39:33 CET``."""
+    return format_datetime(value, 'HH:mm:ss zzz', tzinfo=ZoneInfo(timezone), locale=LOCALES.get(lang, 'en_GB'))

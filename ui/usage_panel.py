@@ -1,18 +1,29 @@
-"""Usage details: a stacked bar chart over time by service or by user, a date range, a table and a CSV download"""
+"""Usage details: a stacked bar chart over time by service or by user, a date range, a table and a CSV download
 
+An open panel follows live changes of its contract when its range includes today, at most every ``REFRESH``
+seconds; the reads are shared (``ui.hub.shared_reads``) by every open panel of the same contract, team, range and
+view, so that a change costs one read per distinct panel, not one per page.
+"""
+
+import asyncio
 import csv
 import io
+import time
 from datetime import date
 from typing import Literal
 
-from nicegui import ui
+from nicegui import background_tasks, ui
 
 from services.clock import utcnow
 from services.dates import DateRange, local_date
 from services.errors import LedgerError
-from services.usage import usage_breakdown, usage_series
+from services.live import LiveUpdate
+from services.usage import UsageBreakdown, UsageSeries, usage_breakdown, usage_series
 from ui import charts
+from ui.hub import SharedBoard, shared_reads
 from ui.i18n import number, t
+
+REFRESH = 2.0  # seconds between two live reloads of one panel, at least
 
 PRESETS = ('range_30', 'range_90', 'this_month', 'last_month', 'range_12m')
 
@@ -32,9 +43,13 @@ def preset_range(preset: str, today: date) -> DateRange:
 class UsagePanel:
     """Usage of a contract, or of one team, over a chosen range; ``reload`` redraws it in place."""
 
-    def __init__(self, contract_id: int, timezone: str, lang: str, *, team: int | None, title: str) -> None:
-        self.contract_id, self.team, self.lang = contract_id, team, lang
-        self.today = local_date(utcnow(), timezone)
+    def __init__(self, shared: SharedBoard, lang: str, *, team: int | None, title: str) -> None:
+        self.shared, self.contract_id, self.team, self.lang = shared, shared.contract.id, team, lang
+        self.today = local_date(utcnow(), shared.contract.timezone)
+        self.reloaded = 0.0
+        self.pending = False
+        shared.model.listen(self.on_update)
+        ui.context.client.on_delete(self.close)
         self.range = preset_range('range_90', self.today)
         self.by = 'product'
         with ui.card().classes('w-full').mark(f'usage-{team if team is not None else "contract"}') as self.card:
@@ -96,12 +111,42 @@ class UsagePanel:
                 return
             await self.reload()
 
-    async def reload(self) -> None:
-        by: Literal['product', 'user'] = 'product' if self.by == 'product' else 'user'
-        self.spinner.set_visibility(True)
-        try:
+    def close(self) -> None:
+        self.shared.model.unlisten(self.on_update)
+        if not self.card.is_deleted:
+            self.card.delete()
+
+    async def on_update(self, update: LiveUpdate) -> None:
+        """Reload after a change when the range includes today, at most every ``REFRESH`` seconds."""
+        if self.pending or self.today not in self.range:
+            return
+        self.pending = True
+        wait = max(0.0, REFRESH - (time.monotonic() - self.reloaded))
+
+        async def later() -> None:
+            await asyncio.sleep(wait)
+            self.pending = False
+            if not self.card.is_deleted:
+                await self.reload()
+
+        background_tasks.create(later(), name='usage panel reload')
+
+    async def _read(self, by: Literal['product', 'user']) -> tuple[UsageSeries, UsageBreakdown]:
+        key = (self.contract_id, self.team, self.range, by, self.shared.model.stats.flushes)
+
+        async def read() -> tuple[UsageSeries, UsageBreakdown]:
             series = await usage_series(self.contract_id, self.range, by=by, team=self.team)
             breakdown = await usage_breakdown(self.contract_id, self.range, by=by, team=self.team)
+            return series, breakdown
+
+        return await shared_reads.get(key, read)
+
+    async def reload(self) -> None:
+        by: Literal['product', 'user'] = 'product' if self.by == 'product' else 'user'
+        self.reloaded = time.monotonic()
+        self.spinner.set_visibility(True)
+        try:
+            series, breakdown = await self._read(by)
         finally:
             self.spinner.set_visibility(False)
         self.rows = [(str(row.key), row.quantity) for row in breakdown.rows]

@@ -10,6 +10,7 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,7 +32,7 @@ from services.balances import contract_balances
 from services.database import close_database, open_database
 from services.errors import InsufficientBalance
 from services.quantity import from_units
-from tests.conftest import truncate_all
+from tests.conftest import fresh_sqlite, truncate_all
 from tests.helpers import NOW, flex_contract, snapshot, use
 
 TEAMS = ('A', 'B')
@@ -52,7 +53,8 @@ class ModelLot:
 
 
 class LedgerMachine(RuleBasedStateMachine):
-    db_url = 'sqlite://:memory:'
+    db_url = ''
+    sqlite_template: Path | None = None
 
     def __init__(self) -> None:
         super().__init__()
@@ -79,6 +81,8 @@ class LedgerMachine(RuleBasedStateMachine):
     @initialize()
     def open(self) -> None:
         async def start() -> tuple[int, dict[str, int]]:
+            if self.sqlite_template:
+                self.db_url = fresh_sqlite(self.sqlite_template)
             await open_database(self.db_url)
             if self.db_url.startswith('postgres'):
                 await truncate_all()
@@ -231,7 +235,10 @@ EXAMPLES = {'sqlite': 60, 'postgres': 40}
 
 @pytest.mark.parametrize('lane', ['sqlite', 'postgres'])
 def test_ledger_state_machine(lane: str, request: pytest.FixtureRequest) -> None:
-    LedgerMachine.db_url = 'sqlite://:memory:' if lane == 'sqlite' else request.getfixturevalue('postgres_url')
+    if lane == 'sqlite':
+        LedgerMachine.sqlite_template = request.getfixturevalue('sqlite_template')
+    else:
+        LedgerMachine.sqlite_template, LedgerMachine.db_url = None, request.getfixturevalue('postgres_url')
     STEPS.clear()
     run_state_machine_as_test(
         LedgerMachine,

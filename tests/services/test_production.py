@@ -3,45 +3,147 @@
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 from functools import partial
+from pathlib import Path
+from uuid import uuid4
 
 import asyncpg
 import pytest
 from tortoise import connections
 from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 
-from services import coordination, ledger
+from services import coordination, database, ledger
 from services.audit import check_ledger
 from services.balances import contract_balances
 from services.database import close_database, open_database, tortoise_config
+from services.dates import DateRange
 from services.errors import InsufficientBalance
+from services.usage import usage_breakdown
 from tests.conftest import truncate_all
-from tests.helpers import NOW, buy, flex_contract, use
+from tests.helpers import DAY, NOW, buy, flex_contract, use
 
 
-@pytest.mark.parametrize('lane', ['postgres'])
-async def test_a_database_of_the_previous_migration_is_upgraded_in_place(lane: str, postgres_url: str) -> None:
-    reset = await asyncpg.connect(postgres_url)
-    await reset.execute('DROP SCHEMA public CASCADE; CREATE SCHEMA public')
-    await reset.close()
-    config = tortoise_config(postgres_url)
-    await open_database(postgres_url, apply_migrations=False)
+async def _previous_version_data() -> None:
+    """What the previous version (migration 0004) left: a Flex contract whose team bought 10 and used 4 in three
+    events, one of them on another month and one dated ahead of its arrival, with its ``usage_daily`` rollup."""
+    conn = connections.get('default')
+    mark = partial(database.mark, conn)
+    rows: list[tuple[str, dict[str, object]]] = [
+        ('contract', {'id': 1, 'name': 'Old', 'region': 'FR', 'mode': 'flex', 'timezone': 'UTC', 'created_at': NOW}),
+        ('team', {'id': 1, 'contract_id': 1, 'name': 'A', 'created_at': NOW}),
+        ('holder', {'id': 1, 'contract_id': 1, 'team_id': 1}),
+        (
+            'lot',
+            {
+                'id': 1,
+                'contract_id': 1,
+                'holder_id': 1,
+                'origin': 'purchase',
+                'client_id': 'p',
+                'fingerprint': 'f',
+                'original': 100_000,
+                'remaining': 60_000,
+                'purchased_at': NOW - 60 * DAY,
+                'expires_at': NOW + 300 * DAY,
+                'created_at': NOW - 60 * DAY,
+            },
+        ),
+        (
+            'ledger_entry',
+            {
+                'contract_id': 1,
+                'holder_id': 1,
+                'lot_id': 1,
+                'kind': 'purchase',
+                'quantity': 100_000,
+                'created_at': NOW - 60 * DAY,
+            },
+        ),
+    ]
+    events = [
+        ('e1', 'ana', 'cad', 10_000, NOW - 40 * DAY),
+        ('e2', 'bob', 'cad', 20_000, NOW - DAY),
+        ('e3', 'ana', 'sim', 10_000, NOW + timedelta(minutes=2)),
+    ]
+    for client_id, user, product, units, occurred in events:
+        event_id = str(uuid4())
+        rows.append(
+            (
+                'usage_event',
+                {
+                    'id': event_id,
+                    'contract_id': 1,
+                    'client_id': client_id,
+                    'fingerprint': 'f',
+                    'holder_id': 1,
+                    'team_id': 1,
+                    'user_name': user,
+                    'product': product,
+                    'quantity': units,
+                    'occurred_at': occurred,
+                    'received_at': NOW,
+                },
+            )
+        )
+        rows.append(
+            (
+                'ledger_entry',
+                {
+                    'contract_id': 1,
+                    'holder_id': 1,
+                    'lot_id': 1,
+                    'kind': 'consume',
+                    'quantity': -units,
+                    'usage_event_id': event_id,
+                    'created_at': NOW,
+                },
+            )
+        )
+        rows.append(
+            (
+                'usage_daily',
+                {
+                    'contract_id': 1,
+                    'holder_id': 1,
+                    'team_key': 1,
+                    'day': occurred.date(),
+                    'product': product,
+                    'user_name': user,
+                    'quantity': units,
+                    'events': 1,
+                },
+            )
+        )
+    for table, row in rows:
+        columns = ', '.join(row)
+        marks = ', '.join(mark(n) for n in range(1, len(row) + 1))
+        await conn.execute_query(f'INSERT INTO {table} ({columns}) VALUES ({marks})', list(row.values()))
+
+
+async def test_a_database_of_the_previous_version_is_upgraded_in_place(db_url: str, tmp_path: Path) -> None:
+    if db_url.startswith('sqlite'):
+        db_url = f'sqlite://{tmp_path}/old.sqlite3'
+    else:
+        reset = await asyncpg.connect(db_url)
+        await reset.execute('DROP SCHEMA public CASCADE; CREATE SCHEMA public')
+        await reset.close()
+    await open_database(db_url, apply_migrations=False)
+    config = tortoise_config(db_url)
     await MigrationExecutor(connections.get('default'), config['apps']).migrate(
-        [MigrationTarget('balances', '0003_api_keys')]
+        [MigrationTarget('balances', '0004_usage_event_by_contract_and_time')]
     )
-    contract, teams = await flex_contract('A')
-    await buy(contract, 'p', 10, teams['A'])
-    await ledger.consume(contract, [use('e', 4, team=teams['A'])], now=NOW)
+    await _previous_version_data()
     await close_database()
 
-    await open_database(postgres_url)  # what the app does at start: migrate to the latest
-    indexes = await connections.get('default').execute_query_dict(
-        "SELECT indexdef FROM pg_indexes WHERE tablename = 'usage_event'"
-    )
-    assert any('(contract_id, occurred_at)' in row['indexdef'] for row in indexes)
-    balance = (await contract_balances(contract, now=NOW)).balances[0]
-    assert (balance.available, balance.used) == (6, 4)
-    assert await check_ledger(contract, now=NOW) == []
+    await open_database(db_url)  # what the app does at start: migrate to the latest
+    balance = (await contract_balances(1, now=NOW)).balances[0]
+    assert (balance.available, balance.used, balance.products_90_days, balance.users_90_days) == (6, 4, 1, 2)
+    later = (await contract_balances(1, now=NOW + timedelta(minutes=3))).balances[0]
+    assert (later.products_90_days, later.users_90_days) == (2, 2)  # the event dated ahead has now occurred
+    assert await check_ledger(1, now=NOW) == []  # the new rollups equal the events
+    by_product = await usage_breakdown(1, DateRange(date(2026, 1, 1), date(2026, 12, 31)), now=NOW)
+    assert [(row.key, row.quantity) for row in by_product.rows] == [('cad', 3), ('sim', 1)]
     await close_database()
 
 

@@ -4,7 +4,8 @@
 through the services.
 """
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from nicegui.testing import User
 from services import access, contracts, ledger
 from services.clock import utcnow
 from services.usage_input import UsageInput
+from ui.board import BalanceBoard, Card, card_key
 
 PASSWORD = 'a long enough password'
 
@@ -86,3 +88,38 @@ def choose(user: User, marker: str, value: object) -> None:
     assert user.client is not None
     with user.client:
         element.value = value  # type: ignore[attr-defined]
+
+
+async def open_board(user: User) -> BalanceBoard:
+    """The board of the page the user is on, once it is there."""
+    await user.should_see(kind=BalanceBoard)
+    return next(iter(user.find(BalanceBoard).elements))
+
+
+def card(board: BalanceBoard, team: int | None) -> Card:
+    return board.card(team)
+
+
+def card_text(board: BalanceBoard, team: int | None) -> str:
+    """Everything a person reads on one card, as the board draws it."""
+    shown = board.card(team)
+    texts = [value for key, value in shown.items() if isinstance(value, str) and key not in ('health',)]
+    labels = board.view.labels
+    return ' '.join([*texts, labels['available'], labels['used'], labels['total']])
+
+
+def act(user: User, board: BalanceBoard, team: int | None, kind: str) -> None:
+    """Click one of a card's buttons (``events``, ``assign``, ``details``), as the browser reports it."""
+    user.find(BalanceBoard).trigger('action', {'kind': kind, 'key': card_key(team)})
+
+
+async def until(condition: Callable[[], object]) -> None:
+    """Wait (at most 5 s) for a condition the page reaches by itself: a reload, a live update."""
+    async with asyncio.timeout(5):
+        while not condition():  # noqa: ASYNC110 - the condition is the page's state, no event to wait on
+            await asyncio.sleep(0.02)
+
+
+def current_board(user: User) -> BalanceBoard | None:
+    found = user.find(BalanceBoard).elements if user.client else set()
+    return next(iter(found), None)

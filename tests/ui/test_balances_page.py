@@ -11,38 +11,33 @@ from services import access, contracts, ledger
 from services.clock import utcnow
 from services.dates import local_date
 from services.usage_input import UsageInput
-from tests.ui.conftest import PASSWORD, Seeded, choose, sign_in
+from tests.ui.conftest import (
+    PASSWORD,
+    Seeded,
+    act,
+    card,
+    card_text,
+    choose,
+    current_board,
+    open_board,
+    sign_in,
+    until,
+)
+from ui.board import BalanceBoard
 
 
-def card_text(user: User, team: int | str) -> str:
-    """Everything a person reads on one card."""
-    with user.scope(marker=f'card-{team}'):
-        return ' '.join(getattr(e, 'text', '') for e in user.find(ui.label).elements)
-
-
-async def click_on_card(user: User, team: int, button: str) -> None:
+async def click_on_card(user: User, team: int, kind: str) -> BalanceBoard:
     """Sign in, then click a button of one team's card."""
     await sign_in(user)
-    await user.should_see('Architecture')
-    with user.scope(marker=f'card-{team}'):
-        user.find(button).click()
-
-
-def donut_colour(user: User, team: int | str) -> str:
-    chart = next(iter(user.find(marker=f'card-{team}').elements)).descendants()
-    donut = next(
-        e
-        for e in chart
-        if (isinstance(e, ui.echart) and 'donut' in e.props.get('data-marker', ''))
-        or (isinstance(e, ui.echart) and e.options.get('series', [{}])[0].get('type') == 'pie')
-    )
-    return donut.options['series'][0]['data'][0]['itemStyle']['color']
+    board = await open_board(user)
+    act(user, board, team, kind)
+    return board
 
 
 async def test_flex_cards_show_numbers_health_usage_and_expiry(user: User, seeded: Seeded) -> None:
     await sign_in(user)
-    await user.should_see('Architecture')
-    architecture = card_text(user, seeded.teams['Architecture'])
+    board = await open_board(user)
+    architecture = card_text(board, seeded.teams['Architecture'])
     for text in (
         '1,000',
         'Tokens available',
@@ -55,41 +50,47 @@ async def test_flex_cards_show_numbers_health_usage_and_expiry(user: User, seede
         'Token users: 1',
     ):
         assert text in architecture, text
-    structure = card_text(user, seeded.teams['Structure'])
+    structure = card_text(board, seeded.teams['Structure'])
     # 30 days ahead in UTC is 29 or 30 calendar days in Paris, depending on the hour and on daylight saving
     assert '20 % or less available' in structure and re.search(r'15 tokens expire in (29|30) days', structure)
-    assert donut_colour(user, seeded.teams['Structure']) == '#c62828'
-    assert donut_colour(user, seeded.teams['Architecture']) == '#2e7d32'
-    assert 'No tokens purchased yet.' in card_text(user, seeded.teams['Empty'])
-    await user.should_see('Tokens expire within 90 days for: Structure')
+    assert card(board, seeded.teams['Structure'])['health'] == 'red'
+    assert card(board, seeded.teams['Architecture'])['health'] == 'green'
+    assert card(board, seeded.teams['Architecture'])['ring'] == [1000.0, 250.5, 0.0]  # available, used, expired
+    assert 'No tokens purchased yet.' in card_text(board, seeded.teams['Empty'])
+    assert board.view.alert == 'Tokens expire within 90 days for: Structure'
+    assert [board.view.cards[key]['title'] for key in board.view.order] == ['Architecture', 'Empty', 'Structure']
 
 
 async def test_the_regional_switch_shows_shared_cloud_credits_for_a_br_contract(user: User, seeded: Seeded) -> None:
     await sign_in(user)
-    await user.should_see('Architecture')
+    await open_board(user)
     user.find(marker='contract').click()
     user.find('Construtora · BR · Shared cloud credits').click()
-    await user.should_see('Shared cloud credits available')
-    pool = card_text(user, 'contract')
+    await until(lambda: (b := current_board(user)) is not None and b.view.mode == 'cloud_credits')
+    board = await open_board(user)
+    assert board.view.labels['available'] == 'Shared cloud credits available'
+    pool = card_text(board, None)
     for text in ('480', '20', '500', 'Products used with shared cloud credits: 1', 'Users of shared cloud credits: 1'):
         assert text in pool, text
-    await user.should_not_see('Token events')
-    await user.should_not_see('Assign to another team')
+    assert [action['kind'] for action in board.view.actions] == ['details']  # no token events, no assignment
 
 
 async def test_french_labels_and_numbers(user: User, seeded: Seeded) -> None:
     await sign_in(user)
-    await user.should_see('Architecture')
+    await open_board(user)
     choose(user, 'lang', 'fr')
-    await user.should_see('Jetons disponibles')
-    await user.should_see('Nombre total de jetons achetés')
-    await user.should_see('Événements liés aux jetons')
-    assert '1 250,5' in card_text(user, seeded.teams['Architecture']).replace('\u202f', ' ').replace('\xa0', ' ')
-    await user.should_see("Des jetons expirent d'ici 90 jours pour : Structure")
+    await user.should_see('Soldes')
+    board = await open_board(user)
+    assert board.view.labels['available'] == 'Jetons disponibles'
+    assert board.view.labels['total'] == 'Nombre total de jetons achetés'
+    assert 'Événements liés aux jetons' in [action['label'] for action in board.view.actions]
+    text = card_text(board, seeded.teams['Architecture']).replace('\u202f', ' ').replace('\xa0', ' ')
+    assert '1 250,5' in text and 'Utilisateurs de jetons : 1' in text
+    assert board.view.alert == "Des jetons expirent d'ici 90 jours pour : Structure"
 
 
 async def test_token_events_dialog(user: User, seeded: Seeded) -> None:
-    await click_on_card(user, seeded.teams['Architecture'], 'Token events')
+    await click_on_card(user, seeded.teams['Architecture'], 'events')
     await user.should_see(marker='events-dialog')
     with user.scope(marker='events-dialog'):
         table = next(iter(user.find(ui.table).elements))
@@ -98,7 +99,7 @@ async def test_token_events_dialog(user: User, seeded: Seeded) -> None:
 
 async def assign(user: User, seeded: Seeded, source: str, quantity: str) -> None:
     """Sign in, open the assign dialog of ``source`` and fill it in for the team "Empty"."""
-    await click_on_card(user, seeded.teams[source], 'Assign to another team')
+    await click_on_card(user, seeded.teams[source], 'assign')
     await user.should_see(marker='assign-dialog')
     choose(user, 'assign-team', seeded.teams['Empty'])
     user.find(marker='assign-quantity').type(quantity)
@@ -111,9 +112,9 @@ async def test_assign_previews_then_moves_tokens_keeping_expiry(user: User, seed
     await user.should_see(f'100.5 expiring {expiry.day}')
     user.find(marker='assign-confirm').click()
     await user.should_see('100.5 assigned to Empty')
-    await asyncio.sleep(0.3)
-    assert '100.5' in card_text(user, seeded.teams['Empty'])
-    assert '899.5' in card_text(user, seeded.teams['Architecture'])
+    board = await open_board(user)
+    await until(lambda: card(board, seeded.teams['Empty'])['available'] == '100.5')
+    assert card(board, seeded.teams['Architecture'])['available'] == '899.5'
 
 
 async def test_assign_refusal_is_a_readable_message(user: User, seeded: Seeded) -> None:
@@ -123,7 +124,7 @@ async def test_assign_refusal_is_a_readable_message(user: User, seeded: Seeded) 
 
 
 async def test_usage_details_chart_table_range_and_toggle(user: User, seeded: Seeded) -> None:
-    await click_on_card(user, seeded.teams['Architecture'], 'Show usage details')
+    await click_on_card(user, seeded.teams['Architecture'], 'details')
     panel = f'usage-{seeded.teams["Architecture"]}'
     await user.should_see(marker=panel)
     with user.scope(marker=panel):
@@ -145,23 +146,19 @@ async def test_usage_details_chart_table_range_and_toggle(user: User, seeded: Se
 
 async def test_live_update_changes_the_numbers_in_place(user: User, seeded: Seeded) -> None:
     await sign_in(user)
-    await user.should_see('Architecture')
-    donut = next(e for e in user.find(marker=f'card-{seeded.teams["Architecture"]}').elements).descendants()
-    charts_before = [e.id for e in donut if isinstance(e, ui.echart)]
+    board = await open_board(user)
+    view = board.view
     await ledger.consume(
         seeded.flex, [UsageInput('live', 'zoe@x.fr', 'render', '0.5', utcnow(), seeded.teams['Architecture'])]
     )
-    for _ in range(60):
-        if '999.5' in card_text(user, seeded.teams['Architecture']):
-            break
-        await asyncio.sleep(0.05)
-    text = card_text(user, seeded.teams['Architecture'])
+    await until(lambda: card(board, seeded.teams['Architecture'])['available'] == '999.5')
+    text = card_text(board, seeded.teams['Architecture'])
     assert '999.5' in text and 'Token users: 2' in text
-    donut_after = next(e for e in user.find(marker=f'card-{seeded.teams["Architecture"]}').elements).descendants()
-    assert [e.id for e in donut_after if isinstance(e, ui.echart)] == charts_before  # updated, not rebuilt
+    assert (await open_board(user)) is board and board.view is view  # updated in place, not rebuilt
 
 
 async def test_empty_states(user: User, seeded: Seeded) -> None:
     await access.grant('new@example.com', (await contracts.create_contract('Bare', 'FR')).id, PASSWORD)
     await sign_in(user, 'new@example.com')
-    await user.should_see('This contract has no teams yet.')
+    board = await open_board(user)
+    assert board.view.order == [] and board.view.labels['empty'] == 'This contract has no teams yet.'

@@ -1,0 +1,395 @@
+"""Live pages at scale: N open pages of one contract while usage arrives
+
+    .venv/bin/python bench/live.py [--pages 0,1,50,200,500,1000] [--teams 50] [--seconds 30] [--rate 10]
+                                   [--batch 5] [--ingest-seconds 10] [--db-url postgres://…]
+
+For each N: a fresh ``main.py`` on a fresh database (SQLite in a temporary folder, or the PostgreSQL database of
+``--db-url``, emptied), and a Flex contract of ``--teams`` teams. Chromium signs in once; its session cookie then
+opens N pages as the browser does: ``GET /``, then NiceGUI's socket.io (engine.io 4 on a websocket, the implicit
+handshake, the board's join, pings answered, acks every 3 s). Then ``--rate`` POSTs a second of ``--batch`` events,
+each to one team, one after another, for ``--seconds``, while ``/api/v1/health`` is read every 100 ms; then
+1,000-event batches as fast as they go for ``--ingest-seconds``.
+
+Printed per N: server memory per open page (RSS growth / N), server CPU, page open p50/p99 and failures, health
+p50/p99, POST p50/p99, POST 200 → the new number on every page p50/p95/p99, updates that never arrived, SQL
+statements of the live model per ledger change (``BALANCES_STATS``), broadcasts, ingestion in events/s; and the
+ratio of each to the baseline run beside it (N = 0, or N = 1 for per-page figures).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.browser.driver import chromium, sign_in, wait_for  # noqa: E402
+from tests.test_main import running  # noqa: E402
+
+OPERATOR_KEY = 'bench-operator-key'
+EMAIL, PASSWORD = 'bench@example.com', 'a benchmark password'
+START = Decimal(1_000_000)
+QUANTITY = Decimal('0.25')
+BOARD = re.compile(r'"board":(\d+),"room":"([^"]+)"')
+CLIENT = re.compile(r"['\"]client_id['\"]:\s*['\"]([^'\"]+)")
+
+
+def percentile(values: list[float], share: int) -> float:
+    if not values:
+        return float('nan')
+    return statistics.quantiles(values, n=100, method='inclusive')[share - 1] if len(values) > 1 else values[0]
+
+
+def number(text: str) -> Decimal:
+    return Decimal(text.replace(',', ''))
+
+
+@dataclass
+class Page:
+    """One open page, speaking socket.io as NiceGUI's browser code does; it records every number it is shown."""
+
+    seen: dict[str, list[tuple[float, Decimal]]] = field(default_factory=dict)
+    next_message_id: int = 0
+    ws: aiohttp.ClientWebSocketResponse | None = None
+    task: asyncio.Task[None] | None = None
+
+    async def open(self, http: aiohttp.ClientSession, base: str) -> None:
+        # a browser opens its websocket on a connection of its own, not on the one that fetched the page
+        async with http.get(f'{base}/', headers={'Connection': 'close'}) as response:
+            html = await response.text()
+            if response.status != 200:
+                raise RuntimeError(f'GET / answered {response.status}')
+        client = CLIENT.search(html)
+        board = BOARD.search(html)
+        if not client or not board:
+            raise RuntimeError('the page has no board')
+        self.client_id, self.board = client.group(1), int(board.group(1))
+        query = (
+            f'client_id={self.client_id}&next_message_id=0&implicit_handshake=true&tab_id={uuid.uuid4()}'
+            f'&document_id={uuid.uuid4()}&EIO=4&transport=websocket'
+        )
+        self.ws = await http.ws_connect(f'{base.replace("http", "ws", 1)}/_nicegui_ws/socket.io/?{query}')
+        opened = await self.ws.receive_str()
+        assert opened.startswith('0'), opened
+        await self.ws.send_str('40')
+        connected = await self.ws.receive_str()
+        assert connected.startswith('40'), connected
+        join = {'client_id': self.client_id, 'board': self.board}
+        await self.ws.send_str('42' + json.dumps(['balances_join', join]))
+        self.task = asyncio.create_task(self.listen())
+
+    async def listen(self) -> None:
+        try:
+            await self._listen()
+        except Exception as error:
+            print(f'  a page stopped listening: {error!r}', flush=True)
+            raise
+
+    async def _listen(self) -> None:
+        assert self.ws is not None
+        acked = time.monotonic()
+        async for message in self.ws:
+            if message.type != aiohttp.WSMsgType.TEXT:
+                print(f'  a page got {message.type!r}: {message.data!r}', flush=True)
+                break
+            text = message.data
+            if text == '2':
+                await self.ws.send_str('3')
+                continue
+            if not text.startswith('42'):
+                continue
+            now = time.monotonic()
+            event, data = json.loads(text[2:])
+            if event == 'balances':
+                self.record(now, data['cards'])
+            elif event == 'balances_full':
+                self.record(now, data['view']['cards'])
+            elif isinstance(data, dict) and '_id' in data:
+                self.next_message_id = data['_id'] + 1
+            if now - acked > 3 and self.next_message_id:
+                acked = now
+                ack = {'client_id': self.client_id, 'next_message_id': self.next_message_id}
+                await self.ws.send_str('42' + json.dumps(['ack', ack]))
+
+    def record(self, now: float, cards: dict[str, dict[str, Any]]) -> None:
+        for key, fields in cards.items():
+            if 'available' in fields:
+                self.seen.setdefault(key, []).append((now, number(fields['available'])))
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self.task is not None:
+            self.task.cancel()
+
+
+@dataclass
+class Post:
+    team: int
+    expected: Decimal
+    answered: float
+    latency: float
+
+
+class Server:
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def rss(self) -> int:
+        for line in Path(f'/proc/{self.pid}/status').read_text().splitlines():
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def cpu(self) -> float:
+        fields = Path(f'/proc/{self.pid}/stat').read_text().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+async def provision(http: aiohttp.ClientSession, base: str, teams: int) -> tuple[int, list[int]]:
+    async def post(path: str, body: dict[str, Any]) -> Any:
+        async with http.post(
+            f'{base}/api/v1{path}', json=body, headers={'Authorization': f'Bearer {OPERATOR_KEY}'}
+        ) as r:
+            assert r.status in (200, 201), await r.text()
+            return await r.json()
+
+    contract = (await post('/contracts', {'name': 'Bench', 'region': 'FR', 'timezone': 'Europe/Paris'}))['id']
+    ids = [(await post(f'/contracts/{contract}/teams', {'name': f'Team {n:03}'}))['id'] for n in range(teams)]
+    for team in ids:
+        await post(f'/contracts/{contract}/purchases', {'id': f'lot-{team}', 'team': team, 'quantity': str(START)})
+    await post(f'/contracts/{contract}/admins', {'email': EMAIL, 'password': PASSWORD})
+    return contract, ids
+
+
+def session_cookies(url: str) -> dict[str, str]:
+    driver = chromium()
+    try:
+        sign_in(driver, url, EMAIL, PASSWORD)
+        wait_for(lambda: driver.find_elements('css selector', 'section[data-marker^="card-"]'), 15)
+        return {cookie['name']: cookie['value'] for cookie in driver.get_cookies()}
+    finally:
+        driver.quit()
+
+
+def events(team: int, tag: str, count: int) -> list[dict[str, Any]]:
+    occurred = datetime.now(UTC).isoformat()
+    return [
+        {'id': f'{tag}-{i}', 'team': team, 'user': f'u{i % 40}@example.com', 'product': f'p{i % 7}',
+         'quantity': str(QUANTITY), 'occurred_at': occurred}
+        for i in range(count)
+    ]  # fmt: skip
+
+
+async def drive(
+    http: aiohttp.ClientSession, base: str, contract: int, teams: list[int], args: argparse.Namespace
+) -> tuple[list[Post], list[float]]:
+    headers = {'Authorization': f'Bearer {OPERATOR_KEY}'}
+    available = dict.fromkeys(teams, START)
+    posts: list[Post] = []
+    health: list[float] = []
+    done = asyncio.Event()
+
+    async def watch_health() -> None:
+        while not done.is_set():
+            started = time.monotonic()
+            async with http.get(f'{base}/api/v1/health') as response:
+                await response.read()
+            health.append((time.monotonic() - started) * 1000)
+            await asyncio.sleep(0.1)
+
+    watcher = asyncio.create_task(watch_health())
+    started = time.monotonic()
+    for n in range(int(args.seconds * args.rate)):
+        await asyncio.sleep(max(0.0, started + n / args.rate - time.monotonic()))
+        team = teams[(n * 7) % len(teams)]
+        sent = time.monotonic()
+        body = {'events': events(team, f'drive-{n}', args.batch)}
+        async with http.post(f'{base}/api/v1/contracts/{contract}/usage', json=body, headers=headers) as response:
+            await response.read()
+            assert response.status == 200, response.status
+        answered = time.monotonic()
+        available[team] -= QUANTITY * args.batch
+        posts.append(Post(team, available[team], answered, (answered - sent) * 1000))
+    done.set()
+    await watcher
+    return posts, health
+
+
+async def ingest(http: aiohttp.ClientSession, base: str, contract: int, teams: list[int], seconds: float) -> float:
+    headers = {'Authorization': f'Bearer {OPERATOR_KEY}'}
+    sent, started, n = 0, time.monotonic(), 0
+    while time.monotonic() - started < seconds:
+        body = {'events': events(teams[n % len(teams)], f'ingest-{n}', 1000)}
+        async with http.post(f'{base}/api/v1/contracts/{contract}/usage', json=body, headers=headers) as response:
+            await response.read()
+            assert response.status == 200, response.status
+        sent, n = sent + 1000, n + 1
+    return sent / (time.monotonic() - started)
+
+
+def delays(posts: list[Post], pages: list[Page], wait: float) -> tuple[list[float], int]:
+    """Per POST and page: the first moment the page showed the team at or below the expected number."""
+    latencies, missed = [], 0
+    for page in pages:
+        for post in posts:
+            shown = page.seen.get(str(post.team), [])
+            first = next((at for at, value in shown if value <= post.expected), None)
+            if first is None or first - post.answered > wait:
+                missed += 1
+            else:
+                latencies.append(max(0.0, first - post.answered) * 1000)
+    return latencies, missed
+
+
+async def empty_postgres(url: str) -> None:
+    connection = await asyncpg.connect(url)
+    await connection.execute('DROP SCHEMA public CASCADE; CREATE SCHEMA public')
+    await connection.close()
+
+
+async def run_one(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    folder = tmp / f'pages-{count}'
+    folder.mkdir()
+    db_url = args.db_url or f'sqlite://{folder}/bench.sqlite3'
+    if args.db_url:
+        await empty_postgres(args.db_url)
+    stats = folder / 'stats.json'
+    env = {
+        'BALANCES_DB_URL': db_url,
+        'BALANCES_DEMO': '0',
+        'BALANCES_OPERATOR_KEY': OPERATOR_KEY,
+        'BALANCES_STATS': str(stats),
+        'BALANCES_STORAGE_SECRET': 'bench',
+    }
+    result: dict[str, Any] = {'pages': count}
+    with running(env, folder) as server:
+        process = Server(server.process.pid)
+        connector = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(connector=connector) as http:
+            contract, teams = await provision(http, server.url, args.teams)
+        cookies = await asyncio.to_thread(session_cookies, server.url) if count else {}
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookies=cookies) as http:
+            await asyncio.sleep(1)
+            before = process.rss()
+            pages = [Page() for _ in range(count)]
+            opening: list[float] = []
+            failures = 0
+            gate = asyncio.Semaphore(25)
+
+            async def open_page(page: Page) -> None:
+                nonlocal failures
+                async with gate:
+                    started = time.monotonic()
+                    try:
+                        await page.open(http, server.url)
+                        opening.append((time.monotonic() - started) * 1000)
+                    except Exception as error:
+                        failures += 1
+                        print(f'  a page failed to open: {error!r}', flush=True)
+
+            await asyncio.gather(*(open_page(page) for page in pages))
+            opened = [page for page in pages if page.task is not None]
+            await asyncio.sleep(3)
+            result['memory per page KB'] = (process.rss() - before) / max(1, len(opened)) / 1024
+            result['open p50 ms'], result['open p99 ms'] = percentile(opening, 50), percentile(opening, 99)
+            result['open failures'] = failures
+            cpu = process.cpu()
+            drive_started = time.monotonic()
+            posts, health = await drive(http, server.url, contract, teams, args)
+            result['cpu %'] = (process.cpu() - cpu) / (time.monotonic() - drive_started) * 100
+            await asyncio.sleep(args.wait)
+            latencies, missed = delays(posts, opened, args.wait)
+            result['health p50 ms'], result['health p99 ms'] = percentile(health, 50), percentile(health, 99)
+            latency = [post.latency for post in posts]
+            result['post p50 ms'], result['post p99 ms'] = percentile(latency, 50), percentile(latency, 99)
+            result['update p50 ms'] = percentile(latencies, 50)
+            result['update p95 ms'] = percentile(latencies, 95)
+            result['update p99 ms'] = percentile(latencies, 99)
+            result['updates missed'] = missed
+            result['updates expected'] = len(posts) * len(opened)
+            result['ingest events/s'] = await ingest(http, server.url, contract, teams, args.ingest_seconds)
+            if args.census:
+                # the server counts its objects as it stops: with the pages still open
+                server.process.terminate()
+                server.process.wait(timeout=60)
+            for page in pages:
+                await page.close()
+    figures = json.loads(stats.read_text())
+    if args.census:
+        print(json.dumps(figures['census'], indent=1))
+    live = figures['live']
+    result['statements per change'] = figures['statements'].get('live', 0) / max(1, live['changes'])
+    result['changes'], result['flushes'], result['broadcasts'] = live['changes'], live['flushes'], figures['broadcasts']
+    result['gc gen2 max ms'] = figures['gc']['gen2']['max ms']
+    result['gc gen2 count'] = figures['gc']['gen2']['count']
+    return result
+
+
+ORDER = [
+    'memory per page KB', 'cpu %', 'open p50 ms', 'open p99 ms', 'open failures', 'health p50 ms', 'health p99 ms',
+    'post p50 ms', 'post p99 ms', 'update p50 ms', 'update p95 ms', 'update p99 ms', 'updates missed',
+    'updates expected', 'statements per change', 'changes', 'flushes', 'broadcasts', 'ingest events/s',
+    'gc gen2 max ms', 'gc gen2 count',
+]  # fmt: skip
+PER_PAGE = {'memory per page KB', 'update p50 ms', 'update p95 ms', 'update p99 ms', 'open p50 ms', 'open p99 ms'}
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    base = {r['pages']: r for r in results}
+    lines = ['| figure | ' + ' | '.join(f'{r["pages"]} pages' for r in results) + ' |']
+    lines.append('|---|' + '---|' * len(results))
+    for name in ORDER:
+        cells = []
+        for r in results:
+            value = r.get(name)
+            reference = base.get(1 if name in PER_PAGE else 0)
+            text = '–' if value is None or (isinstance(value, float) and value != value) else f'{value:,.1f}'
+            if reference and reference is not r and isinstance(value, (int, float)) and reference.get(name):
+                text += f' ({value / reference[name]:.2f}×)'
+            cells.append(text)
+        lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--pages', default='0,1,50,200,500,1000')
+    parser.add_argument('--teams', type=int, default=50)
+    parser.add_argument('--seconds', type=float, default=30)
+    parser.add_argument('--rate', type=float, default=10)
+    parser.add_argument('--batch', type=int, default=5)
+    parser.add_argument('--wait', type=float, default=30, help='seconds an update may take before it counts as missed')
+    parser.add_argument('--ingest-seconds', type=float, default=10)
+    parser.add_argument('--db-url', default='')
+    parser.add_argument('--census', action='store_true', help='print what objects the server holds with the pages open')
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory(prefix='balances-live-bench-') as tmp:
+        for count in (int(n) for n in args.pages.split(',')):
+            print(f'{count} pages…', flush=True)
+            results.append(asyncio.run(run_one(count, args, Path(tmp))))
+            print(json.dumps(results[-1], default=str), flush=True)
+    database = 'PostgreSQL' if args.db_url else 'SQLite'
+    print(f'\n{database}, {args.teams} teams, {args.rate:g} POSTs/s of {args.batch} events for {args.seconds:g} s')
+    print(f'command: .venv/bin/python bench/live.py {" ".join(sys.argv[1:])}\n')
+    print(table(results))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,123 @@
+"""Live pages at scale: one computation per contract and change, whatever the number of pages, and only what changed
+is pushed"""
+
+import asyncio
+import base64
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from nicegui import app, core
+from nicegui.testing import User
+
+from services import diagnostics, ledger, live
+from services.balances import contract_balances
+from services.clock import utcnow
+from services.usage_input import UsageInput
+from tests.ui.conftest import Seeded, card, open_board, sign_in, until
+from ui.board import BalanceBoard
+from ui.hub import hub
+
+Sent = list[tuple[str, dict[str, Any]]]
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
+    """Every message the boards broadcast, as (event, message)."""
+    messages: Sent = []
+    emit = core.sio.emit
+
+    async def recording(event: str, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        if event.startswith('balances'):
+            messages.append((event, data))
+        await emit(event, data, *args, **kwargs)
+
+    monkeypatch.setattr(core.sio, 'emit', recording)
+    return messages
+
+
+def charge(seeded: Seeded, event_id: str, team: str = 'Architecture', quantity: str = '0.5') -> UsageInput:
+    return UsageInput(event_id, 'zoe@x.fr', 'render', quantity, utcnow(), seeded.teams[team])
+
+
+async def settled() -> None:
+    """Until the live model has flushed everything it was told."""
+    model = next(iter(live.registry.models.values()))
+    await until(lambda: not model._wake.is_set() and not model._dirty)
+    await asyncio.sleep(live.DELAY + live.INTERVAL)
+
+
+async def open_another_page(other: User) -> None:
+    """Sign in as another simulated browser and open the page. (The simulation sends a second user's navigation
+    after sign-in to the first user, so this one opens the page itself once its session is signed in.)"""
+    await sign_in(other)
+    session = json.loads(base64.b64decode(other.http_client.cookies['session'].split('.')[0]))['id']
+    await until(lambda: app.storage._users[session].get('admin_id'))
+    await other.open('/')
+    await open_board(other)
+
+
+async def statements_for_one_change(seeded: Seeded, board: BalanceBoard, event_id: str, shows: str) -> int:
+    await settled()
+    before = sum(diagnostics.statements.values())
+    await ledger.consume(seeded.flex, [charge(seeded, event_id)])
+    await until(lambda: card(board, seeded.teams['Architecture'])['available'] == shows)
+    await settled()
+    return sum(diagnostics.statements.values()) - before
+
+
+async def test_one_change_costs_the_same_statements_with_1_and_with_50_pages(
+    user: User, create_user: Callable[[], User], seeded: Seeded
+) -> None:
+    diagnostics.start_counting()
+    try:
+        await sign_in(user)
+        board = await open_board(user)
+        with_one = await statements_for_one_change(seeded, board, 'one-page', '999.5')
+        for _ in range(49):
+            await open_another_page(create_user())
+        (shared,) = hub.boards.values()
+        assert shared.pages >= 50 and len(live.registry.models) == 1  # (the simulation adds pages of its own)
+        with_fifty = await statements_for_one_change(seeded, board, 'fifty-pages', '999')
+    finally:
+        diagnostics.stop_counting()
+    assert with_one == with_fifty > 0
+
+
+async def test_a_change_to_one_team_pushes_that_card_and_its_changed_points_only(
+    user: User, seeded: Seeded, sent: Sent
+) -> None:
+    await sign_in(user)
+    board = await open_board(user)
+    await settled()
+    sent.clear()
+    await ledger.consume(seeded.flex, [charge(seeded, 'one-team')])
+    await until(lambda: any(event == 'balances' for event, _ in sent))
+    (message,) = [message for event, message in sent if event == 'balances']
+    team = str(seeded.teams['Architecture'])
+    assert list(message['cards']) == [team]
+    changed = message['cards'][team]
+    assert changed['available'] == '999.5' and 'title' not in changed and 'trend' not in changed
+    assert list(changed['trend_points']) == [89]  # today's point of the 90-day trend, not the whole series
+    assert card(board, seeded.teams['Architecture'])['trend'][89] == 0.5
+
+
+async def test_a_burst_of_100_changes_arrives_as_the_final_numbers_in_fewer_pushes(
+    user: User, seeded: Seeded, sent: Sent
+) -> None:
+    await sign_in(user)
+    board = await open_board(user)
+    await settled()
+    sent.clear()
+    await asyncio.gather(
+        *(ledger.consume(seeded.flex, [charge(seeded, f'burst-{n}', quantity='0.25')]) for n in range(100))
+    )
+    await until(lambda: card(board, seeded.teams['Architecture'])['available'] == '975')
+    await settled()
+    pushes = [message for event, message in sent if event == 'balances']
+    assert 0 < len(pushes) < 100
+    api = {b.team: b for b in (await contract_balances(seeded.flex)).balances}
+    architecture = card(board, seeded.teams['Architecture'])
+    assert architecture['available'] == '975' and api[seeded.teams['Architecture']].available == 975
+    assert architecture['used'] == '275.5'
