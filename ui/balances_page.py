@@ -54,6 +54,12 @@ class BalancesView:
         ui.navigate.reload()
 
     async def load(self) -> None:
+        if not hub.is_warm(self.contract.id, self.lang):
+            # the first page of a contract loads its live model: the frame goes out now, the cards follow
+            with self.body:
+                spinner = ui.spinner(size='lg').classes('self-center').mark('loading')
+            await ui.context.client.connected()
+            spinner.delete()
         try:
             self.shared = shared = await hub.attach(self.contract, self.lang)
         except Exception as error:  # shown to the person, and logged by NiceGUI

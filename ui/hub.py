@@ -107,6 +107,10 @@ class BoardHub:
     def broadcasts(self) -> int:
         return self.sent + sum(shared.sent for shared in self.boards.values())
 
+    def is_warm(self, contract_id: int, lang: str) -> bool:
+        """Whether a page of this contract and language would be built without reading the database."""
+        return (contract_id, lang) in self.boards
+
     async def attach(self, contract: ContractInfo, lang: str) -> SharedBoard:
         async with self._lock:
             shared = self.boards.get((contract.id, lang))
