@@ -1,16 +1,22 @@
 # The two set-up commands of the README: `make run` (the app on SQLite with demo data) and `make test`.
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 PG_BIN := /usr/lib/postgresql/15/bin
 
-.PHONY: run test lint postgres browser
+.PHONY: run test lint lock postgres browser
 
-$(STAMP): pyproject.toml
+# exactly the versions and files of requirements.lock (hashes checked), then the project itself
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-* && touch $@
+
+# after changing the dependencies in pyproject.toml: pin them again (every file's hash included)
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
 
 run: $(STAMP)
 	$(PY) main.py
@@ -26,8 +32,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 # The PostgreSQL lane starts its own throwaway cluster (tests/pg_cluster.py) and stops it at the end;
 # the browser tests drive Debian's Chromium, installed here when it is missing.
 test: $(STAMP) postgres browser lint
 	$(PY) -m pytest
+	@echo 'Coverage of services/ (the floor is 90 %):'
+	$(PY) -m coverage report --include='services/*' --skip-covered --fail-under=90

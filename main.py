@@ -10,9 +10,11 @@ from fastapi import FastAPI
 from nicegui import app, ui
 
 import api
-from services import bus, coordination, demo, diagnostics, live
-from services.config import ConfigError, Settings
-from services.database import close_database, open_database
+from services import demo
+from services.infrastructure import bus, coordination, diagnostics
+from services.infrastructure.database import close_database, open_database
+from services.infrastructure.settings import ConfigError, Settings
+from services.reading import live
 from ui import install as install_pages
 from ui.hub import hub
 
@@ -21,7 +23,7 @@ try:
 except ConfigError as error:
     sys.exit(f'Balances cannot start: {error}')
 
-api.install(app, settings.operator_key)
+api.install(app, settings.operator)
 install_pages()
 
 # NiceGUI does not await async on_startup handlers; a lifespan is awaited before the first request is served.
@@ -33,7 +35,7 @@ app.state.nicegui_lifespan = nicegui_lifespan  # kept, so that a re-run of this 
 @asynccontextmanager
 async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
     # several processes may share one PostgreSQL: one at a time migrates and, on an empty database, loads the demo
-    if settings.stats_file:
+    if settings.stats:
         diagnostics.start_counting()
     async with coordination.one_at_a_time(settings.db_url, coordination.MIGRATE_AND_LOAD):
         await open_database(settings.db_url)
@@ -60,9 +62,9 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
         print(f'Balances is serving on http://{settings.host}:{settings.port}', flush=True)
         yield
     await feed_leader.release()
-    if settings.stats_file:
+    if settings.stats:
         stats = {'live': vars(live.registry.totals()), 'broadcasts': hub.broadcasts(), 'census': diagnostics.census()}
-        diagnostics.write(settings.stats_file, stats)
+        diagnostics.write(settings.stats, stats)
     await live.registry.close()
     hub.boards.clear()
     await bus.stop_listener()
@@ -75,7 +77,7 @@ ui.run(
     host=settings.host,
     port=settings.port,
     title='Balances',
-    storage_secret=settings.storage_secret,
+    storage_secret=settings.session_secret(),
     reload=False,
     show=False,
     fastapi_docs=True,

@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from services.contracts import ContractInfo, get_contract
-from services.keys import Caller, identify
+from services.accounts.contracts import ContractInfo, get_contract
+from services.accounts.keys import Caller, identify
 
 bearer = HTTPBearer(auto_error=False, description='the operator key, or an API key of a contract')
 

@@ -4,11 +4,14 @@
 batch); ``NotFound`` 404; ``Conflict`` 409, naming the refused event's id when there is one.
 """
 
-from fastapi import FastAPI, Request
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from services.errors import Conflict, InsufficientBalance, InvalidInput, NotFound
+from services.domain.errors import Conflict, InsufficientBalance, InvalidInput, NotFound
 
 
 def location(request: Request, error: InvalidInput) -> list[str | int]:
@@ -19,32 +22,47 @@ def location(request: Request, error: InvalidInput) -> list[str | int]:
     return ['body', error.field]
 
 
-async def invalid(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, InvalidInput)
+def invalid(request: Request, error: InvalidInput) -> JSONResponse:
     detail = [{'loc': location(request, error), 'msg': error.reason, 'type': 'value_error'}]
     return JSONResponse({'detail': detail}, status_code=422)
 
 
-async def not_found(request: Request, error: Exception) -> JSONResponse:
+def not_found(request: Request, error: NotFound) -> JSONResponse:
     return JSONResponse({'detail': str(error)}, status_code=404)
 
 
-async def conflict(request: Request, error: Exception) -> JSONResponse:
+def conflict(request: Request, error: Conflict) -> JSONResponse:
     body: dict[str, object] = {'detail': str(error)}
     if isinstance(error, InsufficientBalance) and error.event_id is not None:
         body['id'] = error.event_id
     return JSONResponse(body, status_code=409)
 
 
-async def malformed(request: Request, error: Exception) -> JSONResponse:
+def malformed(request: Request, error: RequestValidationError) -> JSONResponse:
     """FastAPI's own 422 without echoing the input: a NaN cannot be serialised, and bodies are not ours to repeat."""
-    assert isinstance(error, RequestValidationError)
     detail = [{'loc': list(e['loc']), 'msg': e['msg'], 'type': e['type']} for e in error.errors()]
     return JSONResponse({'detail': detail}, status_code=422)
 
 
+E = TypeVar('E', bound=Exception)
+
+
+def answering(kind: type[E], answer: Callable[[Request, E], JSONResponse]) -> Callable[..., Awaitable[Response]]:
+    """An exception handler for ``kind`` (FastAPI types every handler for any exception)."""
+
+    async def handle(request: Request, error: Exception) -> Response:
+        if not isinstance(error, kind):
+            raise error
+        return answer(request, error)
+
+    return handle
+
+
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, malformed)
-    app.add_exception_handler(InvalidInput, invalid)
-    app.add_exception_handler(NotFound, not_found)
-    app.add_exception_handler(Conflict, conflict)
+    for kind, answer in (
+        (RequestValidationError, malformed),
+        (InvalidInput, invalid),
+        (NotFound, not_found),
+        (Conflict, conflict),
+    ):
+        app.add_exception_handler(kind, answering(kind, answer))  # type: ignore[arg-type]

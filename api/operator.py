@@ -17,7 +17,8 @@ from api.schemas import (
     TeamOut,
     quantity_out,
 )
-from services import access, contracts, keys, ledger
+from services import ledger
+from services.accounts import admins, contracts, keys
 
 router = APIRouter(route_class=ExactJSONRoute, tags=['operator'])
 
@@ -47,7 +48,7 @@ async def create_team(contract_id: int, body: TeamIn, who: CallerDep) -> TeamOut
 async def grant_admin(contract_id: int, body: AdminIn, who: CallerDep, response: Response) -> AdminOut:
     """Grant this contract to an administrator; a new e-mail needs a password of at least 12 characters."""
     await visible_contract(contract_id, who, None)
-    admin, created = await access.grant(body.email, contract_id, body.password)
+    admin, created = await admins.grant(body.email, contract_id, body.password)
     response.status_code = 201 if created else 200
     return AdminOut(id=admin.id, email=admin.email)
 

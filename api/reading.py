@@ -1,7 +1,5 @@
 """Reading routes (balances:read): contracts, balances, token events, usage and its CSV export"""
 
-import csv
-import io
 from datetime import date, timedelta
 from typing import Annotated
 
@@ -21,13 +19,14 @@ from api.schemas import (
     UsageRowOut,
     quantity_out,
 )
-from services import contracts
-from services.balances import contract_balances
-from services.clock import utcnow
-from services.contracts import ContractInfo
-from services.dates import DEFAULT_RANGE_DAYS, DateRange, local_date
-from services.timeline import token_events
-from services.usage import By, UsageBreakdown, usage_breakdown
+from services.accounts import contracts
+from services.accounts.contracts import ContractInfo
+from services.domain.dates import DEFAULT_RANGE_DAYS, DateRange, local_date
+from services.infrastructure.clock import utcnow
+from services.reading import exports
+from services.reading.balances import contract_balances
+from services.reading.timeline import token_events
+from services.reading.usage import By, UsageBreakdown, usage_breakdown
 
 router = APIRouter(tags=['reading'])
 
@@ -74,7 +73,7 @@ async def balances(contract_id: int, who: CallerDep) -> BalancesOut:
                 used=quantity_out(b.used),
                 expired=quantity_out(b.expired),
                 total=quantity_out(b.total),
-                health=b.health,  # type: ignore[arg-type]
+                health=b.health,
                 next_expiry=NextExpiryOut(
                     date=b.next_expiry.date,
                     days_left=b.next_expiry.days_left,
@@ -102,7 +101,7 @@ async def events(
     found = await token_events(contract_id, date_range(contract, start, to), team=team)
     out = []
     for e in found:
-        item = TokenEventOut(type=e.type, date=e.date, team=e.team, quantity=quantity_out(e.quantity))  # type: ignore[arg-type]
+        item = TokenEventOut(type=e.type, date=e.date, team=e.team, quantity=quantity_out(e.quantity))
         if e.type.startswith('transfer'):
             item.counterparty_team = e.counterparty_team
         out.append(item)
@@ -148,13 +147,5 @@ async def usage_csv(
 ) -> Response:
     """The same rows as `GET …/usage`, as CSV with a header row."""
     report = await _report(contract_id, who, start, to, by, team)
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator='\n')
-    writer.writerow(['key', 'quantity'])
-    for row in report.rows:
-        key = _key(row.key)
-        writer.writerow(['' if key is None else key, quantity_out(row.quantity)])
-    filename = f'usage-{contract_id}-{report.by}-{report.range.start}-{report.range.end}.csv'
-    return Response(
-        text.getvalue(), media_type='text/csv', headers={'Content-Disposition': f'attachment; filename="{filename}"'}
-    )
+    disposition = f'attachment; filename="{exports.usage_csv_name(report, contract_id)}"'
+    return Response(exports.usage_csv(report), media_type='text/csv', headers={'Content-Disposition': disposition})

@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, WithJsonSchema
 
-from services.quantity import QuantityError, format_quantity, to_units
-from services.usage_input import MAX_BATCH, MAX_PRODUCT, MAX_USER
+from services.domain.quantity import QuantityError, format_quantity, to_units
+from services.ingest.events import MAX_BATCH, MAX_PRODUCT, MAX_USER
 
 
 def _quantity(value: object) -> Decimal:

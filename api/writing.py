@@ -6,8 +6,8 @@ from api.auth import CallerDep, visible_contract
 from api.exact_json import ExactJSONRoute
 from api.schemas import LotOut, TransferIn, TransferOut, TransferPreview, UsageAccepted, UsageIn, quantity_out
 from services import ledger
+from services.ingest.events import UsageInput
 from services.ledger import LotMove
-from services.usage_input import UsageInput
 
 router = APIRouter(route_class=ExactJSONRoute)
 

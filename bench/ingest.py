@@ -106,8 +106,8 @@ def over_http(folder: Path, batches: int, singles: int, db_url: str | None) -> t
 
 def raw_ceiling(folder: Path, batches: int, teams: list[int]) -> float:
     """The same rows, straight into usage_event of a migrated database: no HTTP, no ledger, no rollup."""
-    from services import contracts
-    from services.database import close_database, open_database
+    from services.accounts import contracts
+    from services.infrastructure.database import close_database, open_database
 
     path = folder / 'raw.sqlite3'
 

@@ -44,13 +44,15 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from tortoise import connections  # noqa: E402
 
 from models import Contract, UsageEvent  # noqa: E402
-from services import access, contracts, database, ledger  # noqa: E402
-from services.balances import contract_balances  # noqa: E402
-from services.database import close_database, open_database  # noqa: E402
-from services.dates import DateRange, local_date  # noqa: E402
-from services.timeline import token_events  # noqa: E402
-from services.usage import daily_trend, usage_breakdown  # noqa: E402
-from services.usage_input import UsageInput  # noqa: E402
+from services import ledger  # noqa: E402
+from services.accounts import admins, contracts  # noqa: E402
+from services.domain.dates import DateRange, local_date  # noqa: E402
+from services.infrastructure import database  # noqa: E402
+from services.infrastructure.database import close_database, open_database  # noqa: E402
+from services.ingest.events import UsageInput  # noqa: E402
+from services.reading.balances import contract_balances  # noqa: E402
+from services.reading.timeline import token_events  # noqa: E402
+from services.reading.usage import daily_trend, usage_breakdown  # noqa: E402
 from tests.browser.driver import chromium, wait_for  # noqa: E402
 from tests.test_main import running  # noqa: E402
 
@@ -116,7 +118,7 @@ async def prepare(db_url: str) -> tuple[int, list[int]]:
             purchased_at=now - timedelta(days=366),
             expires_at=now + timedelta(days=300),
         )
-    await access.grant(EMAIL, contract.id, PASSWORD)
+    await admins.grant(EMAIL, contract.id, PASSWORD)
     return contract.id, teams
 
 

@@ -33,7 +33,7 @@ class Lot(Model):
     """Tokens with one expiry date held by one holder: a purchase, or the part of a lot a transfer moved.
 
     ``remaining`` is a cache of ``original`` plus the lot's ledger entries; the ledger check reconciles them.
-    Quantities are integer ten-thousandths (see ``services.quantity``).
+    Quantities are integer ten-thousandths (see ``services.domain.quantity``).
     """
 
     id = fields.BigIntField(primary_key=True)

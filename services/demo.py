@@ -14,15 +14,16 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from models import Contract
-from services import access, contracts, ledger
-from services.clock import resolve
-from services.dates import local_date
-from services.errors import InsufficientBalance
-from services.usage_input import UsageInput
+from services import ledger
+from services.accounts import admins, contracts
+from services.domain.dates import local_date
+from services.domain.errors import InsufficientBalance
+from services.infrastructure.clock import resolve
+from services.ingest.events import UsageInput
 
 SEED = 2026
 DEMO_EMAIL = 'admin@balances.demo'
-DEMO_PASSWORD = 'balances-demo-2026'
+DEMO_PASSWORD = 'balances-demo-2026'  # noqa: S105 - the demo's login, printed at start on purpose
 HISTORY_DAYS = 365
 
 
@@ -103,17 +104,18 @@ def _users(rng: random.Random, count: int, first: str, last: str, domain: str) -
 
 
 async def is_empty() -> bool:
+    """Whether the database holds no contract yet (the demo fills only an empty one)."""
     return not await Contract.exists()
 
 
 async def load(*, now: datetime | None = None) -> DemoLogin:
     """Fill an empty database with the demo set; returns the demo administrator's login."""
     now = resolve(now)
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # noqa: S311 - believable demo data from a fixed seed, nothing secret
     flex = await contracts.create_contract('Atelier Lumière Architectes', 'FR', 'Europe/Paris')
     cloud = await contracts.create_contract('Construtora Horizonte', 'BR', 'America/Sao_Paulo')
     for contract in (flex, cloud):
-        await access.grant(DEMO_EMAIL, contract.id, DEMO_PASSWORD)
+        await admins.grant(DEMO_EMAIL, contract.id, DEMO_PASSWORD)
     flex_users = _users(rng, sum(t.users for t in FLEX_TEAMS), FIRST, LAST, 'atelier-lumiere.fr')
     cloud_users = _users(rng, sum(t.users for t in CLOUD_TEAMS), FIRST_BR, LAST_BR, 'horizonte.com.br')
     await _replay_year(rng, flex, FLEX_TEAMS, flex_users, now, pays=True)
@@ -197,7 +199,7 @@ class LiveFeed:
     """A few usage events every few seconds on the demo contracts, so that a newcomer sees the numbers move."""
 
     def __init__(self, seed: int = SEED) -> None:
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - demo traffic, nothing secret
         self.sent = 0
 
     async def tick(self) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from tortoise import Tortoise, connections
 
-from services.database import close_database, open_database
+from services.infrastructure.database import close_database, open_database
 from tests.pg_cluster import throwaway_cluster
 
 LANES = ['sqlite', 'postgres']

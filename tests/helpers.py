@@ -6,8 +6,9 @@ from typing import Any
 
 from tortoise import Tortoise, connections
 
-from services import contracts, ledger
-from services.usage_input import UsageInput
+from services import ledger
+from services.accounts import contracts
+from services.ingest.events import UsageInput
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

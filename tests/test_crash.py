@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.audit import check_ledger
-from services.database import close_database, open_database
+from services.infrastructure.database import close_database, open_database
+from services.reading.audit import check_ledger
 from tests.test_main import OPERATOR_KEY, running
 
 BATCH = 200

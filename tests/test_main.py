@@ -88,7 +88,8 @@ def test_demo_start_on_sqlite_prints_the_url_and_the_login(tmp_path: Path) -> No
         login = next(line for line in out if 'Sign in as' in line)
         assert re.search(r'Sign in as \S+@\S+ with the password \S{12,}', login)
         page = httpx.get(f'{url}/login')
-        assert page.status_code == 200 and 'Balances' in page.text
+        assert page.status_code == 200
+        assert 'Balances' in page.text
         assert (tmp_path / 'data' / 'storage_secret').exists()  # generated once, in the data folder
 
 
@@ -156,7 +157,8 @@ def test_bad_configuration_is_named(tmp_path: Path) -> None:
         env=process_env(BALANCES_PORT='eighty'),
         timeout=30,
     )
-    assert result.returncode != 0 and 'BALANCES_PORT' in result.stderr
+    assert result.returncode != 0
+    assert 'BALANCES_PORT' in result.stderr
 
 
 @pytest.fixture(autouse=True)

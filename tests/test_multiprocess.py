@@ -16,7 +16,7 @@ import httpx
 import pytest
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from services.bus import APPLICATION_NAME
+from services.infrastructure.bus import APPLICATION_NAME
 from tests.browser.driver import cards_showing, chromium, sign_in, wait_for
 from tests.test_main import OPERATOR_KEY, Server, running
 

@@ -6,51 +6,39 @@ a change reaches every page in one broadcast. Dialogs and usage details are buil
 """
 
 from nicegui import app, background_tasks, ui
+from nicegui.events import ValueChangeEventArguments
 
-from services import access, contracts
-from services.balances import HolderBalance
-from services.contracts import ContractInfo
+from services.accounts import admins, contracts
+from services.accounts.contracts import ContractInfo
+from services.reading.balances import HolderBalance
 from ui import dialogs
 from ui.board import BalanceBoard
+from ui.frame import frame, language
+from ui.guard import signed_in_admin
 from ui.hub import SharedBoard, hub
-from ui.i18n import LANGUAGES, t
+from ui.i18n import t
 from ui.usage_panel import UsagePanel
-
-
-def current_admin() -> int | None:
-    return app.storage.user.get('admin_id')
 
 
 class BalancesView:
     """The page's state and elements for one visitor."""
 
-    def __init__(self, admin: access.AdminInfo, granted: list[ContractInfo]) -> None:
+    def __init__(self, admin: admins.AdminInfo, granted: list[ContractInfo]) -> None:
         self.granted = {contract.id: contract for contract in granted}
         chosen = app.storage.user.get('contract')
         self.contract: ContractInfo = self.granted.get(chosen, granted[0]) if isinstance(chosen, int) else granted[0]
-        self.lang = app.storage.user.get('lang', 'en')
+        self.lang = language()
         self.panels: dict[int | None, UsagePanel] = {}
-        self.shared: SharedBoard | None = None
-        with ui.header().classes('items-center gap-3 bg-white text-black shadow-sm'):
-            ui.label(t('balances', self.lang)).classes('text-h6')
+        self._shared: SharedBoard | None = None
+        with frame(self.lang, signed_in_as=admin.email) as page, page.controls:
             options = {c.id: f'{c.name} · {c.region} · {t(c.mode, self.lang)}' for c in granted}
             ui.select(options, value=self.contract.id, on_change=self.switch_contract).props(
                 'dense outlined options-dense'
             ).classes('min-w-[16rem]').mark('contract')
-            ui.space()
-            ui.toggle(LANGUAGES, value=self.lang, on_change=self.switch_language).props('dense no-caps').mark('lang')
-            ui.label(admin.email).classes('text-caption gt-xs')
-            ui.button(icon='logout', on_click=lambda: ui.navigate.to('/logout')).props('flat round dense').tooltip(
-                t('sign_out', self.lang)
-            )
-        self.body = ui.column().classes('w-full max-w-screen-xl mx-auto gap-4 p-2')
+        self.body = page.body
 
-    async def switch_contract(self, event: object) -> None:
-        app.storage.user['contract'] = getattr(event, 'value', None)
-        ui.navigate.reload()
-
-    async def switch_language(self, event: object) -> None:
-        app.storage.user['lang'] = getattr(event, 'value', 'en')
+    def switch_contract(self, event: ValueChangeEventArguments) -> None:
+        app.storage.user['contract'] = event.value
         ui.navigate.reload()
 
     async def load(self) -> None:
@@ -61,7 +49,7 @@ class BalancesView:
             await ui.context.client.connected()
             spinner.delete()
         try:
-            self.shared = shared = await hub.attach(self.contract, self.lang)
+            self._shared = shared = await hub.attach(self.contract, self.lang)
         except Exception as error:  # shown to the person, and logged by NiceGUI
             with self.body:
                 ui.label(t('error', self.lang, error=error)).classes('text-negative').mark('error')
@@ -71,8 +59,14 @@ class BalancesView:
             self.board = BalanceBoard(shared.view, shared.room, self.on_action).mark('board')
             self.details = ui.column().classes('w-full gap-4')
 
+    @property
+    def shared(self) -> SharedBoard:
+        """The contract's shared board (the page's actions come after it is loaded)."""
+        if self._shared is None:
+            raise RuntimeError('the board is not loaded yet')
+        return self._shared
+
     def balance(self, team: int | None) -> HolderBalance:
-        assert self.shared is not None
         return next(b for b in self.shared.model.holders if b.team == team)
 
     async def on_action(self, kind: str, team: int | None) -> None:
@@ -80,7 +74,6 @@ class BalancesView:
         if kind == 'events':
             await dialogs.show_token_events(self.contract.id, balance, self.lang)
         elif kind == 'assign':
-            assert self.shared is not None
             teams = [contracts.TeamInfo(b.team, b.team_name or '') for b in self.shared.model.holders if b.team]
             await dialogs.assign_tokens(self.contract.id, balance, teams, self.lang)
         elif kind == 'details':
@@ -91,26 +84,23 @@ class BalancesView:
             self.panels.pop(balance.team).close()
             return
         title = f'{t("usage_details_title", self.lang)} · {balance.team_name or self.contract.name}'
-        assert self.shared is not None
         with self.details:
             panel = UsagePanel(self.shared, self.lang, team=balance.team, title=title)
         self.panels[balance.team] = panel
         await panel.reload()
-        panel.card.run_method('$el.scrollIntoView', {'behavior': 'smooth', 'block': 'start'})
+        ui.run_javascript(f'getHtmlElement({panel.card.id}).scrollIntoView({{behavior: "smooth", block: "start"}})')
 
 
 async def balances_page() -> None:
-    admin_id = current_admin()
-    lang = app.storage.user.get('lang', 'en')
-    ui.page_title(t('balances', lang))
-    ui.query('body').classes('bg-grey-2')
-    if admin_id is None:
-        ui.navigate.to('/login?redirect_to=/')
+    admin_id = signed_in_admin()
+    if admin_id is None:  # the guard (ui.guard) sends such requests to sign in first; a page is never built for them
+        ui.navigate.to('/login')
         return
-    admin = await access.admin_info(admin_id)
+    admin = await admins.admin_info(admin_id)
     granted = await contracts.list_contracts(admin.contracts)
     if not granted:
-        ui.label(t('no_contracts', lang)).classes('p-4').mark('empty')
+        with frame(language(), signed_in_as=admin.email) as page, page.body:
+            ui.label(t('no_contracts', language())).classes('p-4').mark('empty')
         return
     view = BalancesView(admin, granted)
     await view.load()

@@ -15,8 +15,8 @@ from typing import Any
 from nicegui.element import Element
 from nicegui.events import GenericEventArguments
 
-from services.balances import HolderBalance
-from services.contracts import ContractInfo
+from services.accounts.contracts import ContractInfo
+from services.reading.balances import HolderBalance
 from ui.i18n import day, number, percent, t
 
 Card = dict[str, Any]

@@ -7,7 +7,7 @@ formatted from the exact decimal.
 
 from typing import Any
 
-from services.usage import UsageSeries
+from services.reading.usage import UsageSeries
 from ui.i18n import period
 
 

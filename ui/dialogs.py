@@ -5,10 +5,10 @@ import uuid
 from nicegui import ui
 
 from services import ledger
-from services.balances import HolderBalance
-from services.contracts import TeamInfo
-from services.errors import LedgerError
-from services.timeline import token_events
+from services.accounts.contracts import TeamInfo
+from services.domain.errors import LedgerError
+from services.reading.balances import HolderBalance
+from services.reading.timeline import token_events
 from ui.i18n import day, number, t
 
 

@@ -1,7 +1,7 @@
 """Boards shared by every page of a contract, and their patches broadcast once per change
 
 For each (contract, language) shown in this process, one ``SharedBoard`` listens to the contract's live model
-(``services.live``), formats the holders a flush recomputed, diffs them with what the pages show, and sends only
+(``services.reading.live``), formats the holders a flush recomputed, diffs them with what the pages show, and sends only
 the changed numbers and chart points, in one socket.io message to the room of that board: encoded once, however
 many pages are in the room. A page's board joins the room from the browser when its socket connects (and again
 after every reconnection); the server checks that the socket belongs to the page, picks the room from the board it
@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 from nicegui import Client, core
 
-from services import live
-from services.contracts import ContractInfo
-from services.live import LiveContract, LiveUpdate
+from services.accounts.contracts import ContractInfo
+from services.reading import live
+from services.reading.live import LiveContract, LiveUpdate
 from ui.board import BalanceBoard, BoardView, card_changes, card_key, format_card, new_view, trend_days
 from ui.i18n import moment, t
 

@@ -1,35 +1,27 @@
 """Sign-in and sign-out; unauthenticated visits come here and go back where they were headed"""
 
 from nicegui import app, ui
-from nicegui.events import ValueChangeEventArguments
 
-from services import access
-from ui.i18n import LANGUAGES, t
+from services.accounts import admins
+from ui.frame import frame, language
+from ui.i18n import t
 
 
 def login_page(redirect_to: str = '/') -> None:
-    lang = app.storage.user.get('lang', 'en')
+    lang = language()
     if not redirect_to.startswith('/') or redirect_to.startswith('//'):
         redirect_to = '/'  # only local destinations: no open redirect
 
     async def sign_in() -> None:
-        admin = await access.authenticate(email.value or '', password.value or '')
+        admin = await admins.authenticate(email.value or '', password.value or '')
         if admin is None:
             error.set_text(t('wrong_login', lang))
             return
         app.storage.user['admin_id'] = admin.id
         ui.navigate.to(redirect_to)
 
-    def switch_language(event: ValueChangeEventArguments) -> None:
-        app.storage.user['lang'] = event.value
-        ui.navigate.reload()
-
-    ui.page_title(t('balances', lang))
-    ui.query('body').classes('bg-grey-2')
-    with ui.card().classes('absolute-center w-80 max-w-full'):
-        with ui.row().classes('w-full items-center'):
-            ui.label(t('balances', lang)).classes('text-h5 grow')
-            ui.toggle(LANGUAGES, value=lang, on_change=switch_language).props('dense no-caps').mark('lang')
+    with frame(lang) as page, page.body, ui.card().classes('self-center w-80 max-w-full q-mt-xl'):
+        ui.label(t('sign_in', lang)).classes('text-h6')
         email = ui.input(t('email', lang)).props('autocomplete=username autofocus').classes('w-full').mark('email')
         password = (
             ui.input(t('password', lang), password=True, password_toggle_button=True)

@@ -6,19 +6,18 @@ view, so that a change costs one read per distinct panel, not one per page.
 """
 
 import asyncio
-import csv
-import io
 import time
 from datetime import date
 from typing import Literal
 
 from nicegui import background_tasks, ui
 
-from services.clock import utcnow
-from services.dates import DateRange, local_date
-from services.errors import LedgerError
-from services.live import LiveUpdate
-from services.usage import UsageBreakdown, UsageSeries, usage_breakdown, usage_series
+from services.domain.dates import DateRange, local_date
+from services.domain.errors import LedgerError
+from services.infrastructure.clock import utcnow
+from services.reading.exports import usage_csv, usage_csv_name
+from services.reading.live import LiveUpdate
+from services.reading.usage import UsageBreakdown, UsageSeries, usage_breakdown, usage_series
 from ui import charts
 from ui.hub import SharedBoard, shared_reads
 from ui.i18n import number, t
@@ -47,6 +46,7 @@ class UsagePanel:
         self.shared, self.contract_id, self.team, self.lang = shared, shared.contract.id, team, lang
         self.today = local_date(utcnow(), shared.contract.timezone)
         self.reloaded = 0.0
+        self.report: UsageBreakdown | None = None
         self.pending = False
         shared.model.listen(self.on_update)
         ui.context.client.on_delete(self.close)
@@ -149,6 +149,7 @@ class UsagePanel:
             series, breakdown = await self._read(by)
         finally:
             self.spinner.set_visibility(False)
+        self.report = breakdown
         self.rows = [(str(row.key), row.quantity) for row in breakdown.rows]
         self.range_label.set_text(
             f'{self.range.start.isoformat()} → {self.range.end.isoformat()} · '
@@ -162,9 +163,6 @@ class UsagePanel:
         self.table.update()
 
     def download(self) -> None:
-        text = io.StringIO()
-        writer = csv.writer(text, lineterminator='\n')
-        writer.writerow([self.by, 'quantity'])
-        writer.writerows((key, str(quantity)) for key, quantity in self.rows)
-        name = f'usage-{self.by}-{self.range.start}-{self.range.end}.csv'
-        ui.download.content(text.getvalue().encode(), name, 'text/csv')
+        if self.report is not None:
+            name = usage_csv_name(self.report, self.contract_id, *([self.team] if self.team is not None else []))
+            ui.download.content(usage_csv(self.report).encode(), name, 'text/csv')

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 import api
-from services.clock import utcnow
+from services.infrastructure.clock import utcnow
 
 OPERATOR_KEY = 'operator-test-key-0123456789'
 OPERATOR = {'Authorization': f'Bearer {OPERATOR_KEY}'}

@@ -98,7 +98,8 @@ async def test_listing_contracts_needs_balances_read_and_shows_only_ones_own(cli
     assert (await client.get('/api/v1/contracts')).status_code == 401
     assert (await client.get('/api/v1/contracts', headers=tenant.keys['usage:write'])).status_code == 403
     seen = (await client.get('/api/v1/contracts', headers=tenant.keys['balances:read'])).json()['contracts']
-    assert [c['id'] for c in seen] == [tenant.id] and other.id != tenant.id
+    assert [c['id'] for c in seen] == [tenant.id]
+    assert other.id != tenant.id
 
 
 async def test_health_needs_no_key(client: httpx.AsyncClient) -> None:

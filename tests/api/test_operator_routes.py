@@ -45,7 +45,8 @@ async def test_create_contract_and_team(client: httpx.AsyncClient) -> None:
     team = await client.post(
         f'/api/v1/contracts/{made.json()["id"]}/teams', json={'name': 'Structure'}, headers=OPERATOR
     )
-    assert team.status_code == 201 and team.json()['name'] == 'Structure'
+    assert team.status_code == 201
+    assert team.json()['name'] == 'Structure'
 
 
 @pytest.mark.parametrize(
@@ -75,9 +76,11 @@ async def test_admins_new_needs_a_password_existing_is_granted(client: httpx.Asy
     made = await client.post(
         first.url('/admins'), json={'email': 'ana@example.com', 'password': 'twelve chars!'}, headers=OPERATOR
     )
-    assert made.status_code == 201 and made.json()['email'] == 'ana@example.com'
+    assert made.status_code == 201
+    assert made.json()['email'] == 'ana@example.com'
     again = await client.post(second.url('/admins'), json={'email': 'ANA@example.com'}, headers=OPERATOR)
-    assert again.status_code == 200 and again.json()['id'] == made.json()['id']
+    assert again.status_code == 200
+    assert again.json()['id'] == made.json()['id']
     await refused(
         client, first.url('/admins'), {'email': 'bob@example.com', 'password': 'short'}, 422, ['body', 'password']
     )
@@ -89,11 +92,13 @@ async def test_api_keys_are_shown_once_and_stored_as_digests(client: httpx.Async
     made = await client.post(
         tenant.url('/api-keys'), json={'scopes': ['balances:read', 'usage:write']}, headers=OPERATOR
     )
-    assert made.status_code == 201 and made.json()['scopes'] == ['usage:write', 'balances:read']
+    assert made.status_code == 201
+    assert made.json()['scopes'] == ['usage:write', 'balances:read']
     key = made.json()['key']
     assert len(key) > 40
     stored = await ApiKey.get(id=made.json()['id'])
-    assert key.split('_')[2] not in (stored.secret_hash, stored.prefix) and len(stored.secret_hash) == 64
+    assert key.split('_')[2] not in (stored.secret_hash, stored.prefix)
+    assert len(stored.secret_hash) == 64
     assert (await client.get(tenant.url('/balances'), headers=bearer(key))).status_code == 200
     assert (await client.get(tenant.url('/balances'), headers=bearer(key[:-1] + 'x'))).status_code == 401
     await refused(client, tenant.url('/api-keys'), {'scopes': []}, 422, ['body', 'scopes'])
@@ -113,7 +118,8 @@ async def test_purchase_201_then_replay_200_then_conflict_409(client: httpx.Asyn
         'expires_at': '2026-12-31T23:00:00Z',
     }
     replay = await client.post(tenant.url('/purchases'), json={**body, 'quantity': '1250.50'}, headers=OPERATOR)
-    assert replay.status_code == 200 and replay.json() == made.json()
+    assert replay.status_code == 200
+    assert replay.json() == made.json()
     await refused(client, tenant.url('/purchases'), {**body, 'quantity': '1250.6'}, 409)
 
 
@@ -162,4 +168,5 @@ async def test_json_numbers_stay_exact(client: httpx.AsyncClient) -> None:
     response = await client.post(
         tenant.url('/purchases'), content=nan, headers={**OPERATOR, 'content-type': 'application/json'}
     )
-    assert response.status_code == 422 and response.json()['detail'][0]['loc'] == ['body', 'quantity']
+    assert response.status_code == 422
+    assert response.json()['detail'][0]['loc'] == ['body', 'quantity']

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import httpx
 
-from services.clock import utcnow
+from services.infrastructure.clock import utcnow
 from tests.api.conftest import OPERATOR, event, provision
 
 
@@ -16,7 +16,8 @@ async def test_balances_shape_and_arithmetic(client: httpx.AsyncClient) -> None:
         tenant.url('/usage'), json={'events': [event('e', '80.5', z)]}, headers=tenant.keys['usage:write']
     )
     body = (await client.get(tenant.url('/balances'), headers=tenant.keys['balances:read'])).json()
-    assert (body['contract'], body['mode']) == (tenant.id, 'flex') and body['as_of'].endswith('Z')
+    assert (body['contract'], body['mode']) == (tenant.id, 'flex')
+    assert body['as_of'].endswith('Z')
     alpha, zeta = body['balances']
     assert alpha == {
         'team': tenant.teams['Alpha'],
@@ -32,13 +33,15 @@ async def test_balances_shape_and_arithmetic(client: httpx.AsyncClient) -> None:
         'usage_90_days': {'products': 0, 'users': 0},
     }
     assert (zeta['available'], zeta['used'], zeta['total'], zeta['health']) == ('19.5', '80.5', '100', 'red')
-    assert zeta['next_expiry']['days_left'] == 365 and zeta['usage_90_days'] == {'products': 1, 'users': 1}
+    assert zeta['next_expiry']['days_left'] == 365
+    assert zeta['usage_90_days'] == {'products': 1, 'users': 1}
 
 
 async def test_cloud_balances_have_one_entry_with_a_null_team(client: httpx.AsyncClient) -> None:
     tenant = await provision(client, 'BR', teams=('Ops',))
     body = (await client.get(tenant.url('/balances'), headers=OPERATOR)).json()
-    assert [entry['team'] for entry in body['balances']] == [None] and body['mode'] == 'cloud_credits'
+    assert [entry['team'] for entry in body['balances']] == [None]
+    assert body['mode'] == 'cloud_credits'
 
 
 async def test_contracts_lists_what_the_key_may_see(client: httpx.AsyncClient) -> None:
@@ -91,7 +94,8 @@ async def test_range_and_parameter_refusals(client: httpx.AsyncClient) -> None:
     key = tenant.keys['balances:read']
     for path in ('/usage', '/usage.csv', '/events'):
         after = await client.get(tenant.url(path), params={'from': '2026-02-02', 'to': '2026-02-01'}, headers=key)
-        assert after.status_code == 422 and after.json()['detail'][0]['loc'] == ['query', 'from']
+        assert after.status_code == 422
+        assert after.json()['detail'][0]['loc'] == ['query', 'from']
         too_long = await client.get(tenant.url(path), params={'from': '2025-01-01', 'to': '2026-01-02'}, headers=key)
         assert too_long.status_code == 422
         bad_date = await client.get(tenant.url(path), params={'from': '2026-13-01'}, headers=key)

@@ -31,7 +31,8 @@ async def test_preview_then_transfer_then_replay(client: httpx.AsyncClient) -> N
     assert done.status_code == 201
     assert done.json() == {'id': 't1', 'from_team': a, 'to_team': b, 'quantity': '5.5', **preview.json()}
     replay = await client.post(tenant.url('/transfers'), json={**body, 'quantity': 5.50}, headers=key)
-    assert replay.status_code == 200 and replay.json() == done.json()
+    assert replay.status_code == 200
+    assert replay.json() == done.json()
     await refused(client, tenant.url('/transfers'), {**body, 'quantity': 1}, 409, headers=key)
     events = (await client.get(tenant.url('/events'), headers=tenant.keys['balances:read'])).json()['events']
     assert {'type': 'transfer_in', 'team': b, 'counterparty_team': a, 'quantity': '5.5'}.items() <= events[0].items()

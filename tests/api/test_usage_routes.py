@@ -6,7 +6,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from services.clock import utcnow
+from services.infrastructure.clock import utcnow
 from tests.api.conftest import OPERATOR, Tenant, event, provision
 from tests.api.test_operator_routes import refused
 
@@ -43,7 +43,8 @@ async def test_an_uncoverable_event_is_409_naming_it_and_nothing_is_written(clie
         409,
         headers=tenant.keys['usage:write'],
     )
-    assert response.json()['id'] == 'big' and 'big' in response.json()['detail']
+    assert response.json()['id'] == 'big'
+    assert 'big' in response.json()['detail']
 
 
 async def test_conflicting_payloads_are_409(client: httpx.AsyncClient) -> None:

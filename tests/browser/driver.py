@@ -39,7 +39,7 @@ def wait_for(condition: Callable[[], T | None], timeout: float = 10.0, interval:
     while True:
         try:
             value = condition()
-        except Exception:  # the page is changing under the query: ask again
+        except Exception:  # noqa: BLE001 - the page is changing under the query: ask again
             value = None
         if value:
             return value

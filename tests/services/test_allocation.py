@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from services.allocation import LotState, allocate, available
+from services.ledger.allocation import LotState, allocate, available
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 from services import ledger
-from services.balances import contract_balances, health
+from services.reading.balances import contract_balances, health
 from tests.helpers import DAY, NOW, buy, cloud_contract, flex_contract, use
 
 
@@ -60,7 +60,9 @@ async def test_no_alert_when_the_expiring_lot_is_empty_or_expired(db: str) -> No
     await buy(contract, 'late', 10, team, expires_at=NOW + 300 * DAY)
     await ledger.consume(contract, [use('e', 4, team=team)], now=NOW)
     balance = (await contract_balances(contract, now=NOW)).balances[0]
-    assert balance.alert is False and balance.next_expiry is not None and balance.next_expiry.quantity == 10
+    assert balance.alert is False
+    assert balance.next_expiry is not None
+    assert balance.next_expiry.quantity == 10
     after = (await contract_balances(contract, now=NOW + 301 * DAY)).balances[0]
     assert (after.next_expiry, after.alert, after.expired) == (None, False, 10)
 

@@ -9,9 +9,9 @@ from collections.abc import Coroutine
 from typing import Any
 
 from services import ledger
-from services.audit import check_ledger
-from services.balances import contract_balances
-from services.errors import InsufficientBalance
+from services.domain.errors import InsufficientBalance
+from services.reading.audit import check_ledger
+from services.reading.balances import contract_balances
 from tests.helpers import NOW, buy, flex_contract, use
 
 RACERS = 50
@@ -43,7 +43,8 @@ async def test_concurrent_replays_of_one_new_event_charge_it_once(db: str) -> No
     results = await asyncio.gather(
         *(ledger.consume(contract, [use('same', 3, team=teams['A'])], now=NOW) for _ in range(20))
     )
-    assert sum(r.accepted for r in results) == 1 and sum(r.duplicates for r in results) == 19
+    assert sum(r.accepted for r in results) == 1
+    assert sum(r.duplicates for r in results) == 19
     assert (await contract_balances(contract, now=NOW)).balances[0].used == 3
 
 
@@ -61,5 +62,6 @@ async def test_crossed_transfers_and_usage_do_not_deadlock(db: str) -> None:
         calls.append(ledger.consume(contract, [use(f'e{n}', 1, team=source)], now=NOW))
     await asyncio.wait_for(asyncio.gather(*calls), timeout=60)
     balances = (await contract_balances(contract, now=NOW)).balances
-    assert sum(b.total for b in balances) == 200 and sum(b.used for b in balances) == 20
+    assert sum(b.total for b in balances) == 200
+    assert sum(b.used for b in balances) == 20
     assert await check_ledger(contract, now=NOW) == []

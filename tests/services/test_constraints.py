@@ -37,7 +37,8 @@ async def test_ledger_entries_and_usage_events_are_append_only(db: str) -> None:
     ):
         with pytest.raises(IntegrityError):
             await _execute(statement)
-    assert await LedgerEntry.all().count() == 2 and await UsageEvent.all().count() == 1
+    assert await LedgerEntry.all().count() == 2
+    assert await UsageEvent.all().count() == 1
 
 
 async def test_quantities_are_positive_and_client_ids_unique(db: str) -> None:

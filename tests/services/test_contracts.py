@@ -3,8 +3,8 @@
 import pytest
 
 from models import Holder
-from services import contracts
-from services.errors import Conflict, InvalidInput, UnknownContract
+from services.accounts import contracts
+from services.domain.errors import Conflict, InvalidInput, UnknownContract
 
 
 async def test_mode_comes_from_the_region_and_holders_follow_it(db: str) -> None:

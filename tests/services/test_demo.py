@@ -1,10 +1,11 @@
 """The demo data set shows every state of the page, and its books balance"""
 
-from services import access, demo
-from services.audit import check_ledger
-from services.balances import contract_balances
-from services.contracts import list_contracts
-from services.timeline import token_events
+from services import demo
+from services.accounts import admins
+from services.accounts.contracts import list_contracts
+from services.reading.audit import check_ledger
+from services.reading.balances import contract_balances
+from services.reading.timeline import token_events
 from tests.helpers import NOW
 
 
@@ -14,9 +15,12 @@ async def test_demo_teams_show_every_state(db: str) -> None:
     assert (flex.region, flex.mode, cloud.region, cloud.mode) == ('FR', 'flex', 'BR', 'cloud_credits')
     teams = {b.team_name: b for b in (await contract_balances(flex.id, now=NOW)).balances}
     assert len(teams) == 5
-    assert teams['Structure'].health == 'red' and teams['Structure'].available > 0
-    assert teams['Architecture'].health == 'green' and not teams['Architecture'].alert
-    assert teams['Fluides'].alert and teams['Fluides'].next_expiry is not None
+    assert teams['Structure'].health == 'red'
+    assert teams['Structure'].available > 0
+    assert teams['Architecture'].health == 'green'
+    assert not teams['Architecture'].alert
+    assert teams['Fluides'].alert
+    assert teams['Fluides'].next_expiry is not None
     assert teams['Fluides'].next_expiry.days_left <= 90
     assert teams['Infrastructure'].expired > 0
     events = await token_events(flex.id, now=NOW)
@@ -25,11 +29,13 @@ async def test_demo_teams_show_every_state(db: str) -> None:
     }
     assert all(b.users_90_days > 0 and b.products_90_days > 0 for b in teams.values())
     pool = (await contract_balances(cloud.id, now=NOW)).balances
-    assert len(pool) == 1 and pool[0].used > 0
+    assert len(pool) == 1
+    assert pool[0].used > 0
     for contract in (flex, cloud):
         assert await check_ledger(contract.id, now=NOW) == []
-    admin = await access.authenticate(login.email, login.password)
-    assert admin is not None and set(admin.contracts) == {flex.id, cloud.id}
+    admin = await admins.authenticate(login.email, login.password)
+    assert admin is not None
+    assert set(admin.contracts) == {flex.id, cloud.id}
 
 
 async def _used_everywhere() -> object:

@@ -9,9 +9,7 @@ import pytest
 
 from models import Lot
 from services import ledger
-from services.audit import check_ledger
-from services.balances import contract_balances
-from services.errors import (
+from services.domain.errors import (
     ClientIdConflict,
     InsufficientBalance,
     InvalidInput,
@@ -21,7 +19,9 @@ from services.errors import (
     UnknownTeam,
     WrongMode,
 )
-from services.quantity import from_units
+from services.domain.quantity import from_units
+from services.reading.audit import check_ledger
+from services.reading.balances import contract_balances
 from tests.helpers import DAY, NOW, buy, cloud_contract, dec, flex_contract, snapshot, use
 
 
@@ -47,8 +47,10 @@ async def remaining(contract_id: int) -> dict[str, Decimal]:
 async def test_purchase_creates_a_lot_valid_365_days(db: str) -> None:
     contract, teams = await flex_contract('A')
     result = await ledger.purchase(contract, client_id='p1', quantity='1250.5', team=teams['A'], now=NOW)
-    assert result.created and result.quantity == dec('1250.5')
-    assert result.purchased_at == NOW and result.expires_at == NOW + timedelta(days=365)
+    assert result.created
+    assert result.quantity == dec('1250.5')
+    assert result.purchased_at == NOW
+    assert result.expires_at == NOW + timedelta(days=365)
     assert (await balance(contract, teams['A'])).available == dec('1250.5')
 
 
@@ -56,7 +58,8 @@ async def test_purchase_replay_returns_the_original_and_a_different_payload_conf
     contract, teams = await flex_contract('A')
     first = await ledger.purchase(contract, client_id='p1', quantity='10', team=teams['A'], now=NOW)
     again = await ledger.purchase(contract, client_id='p1', quantity='10.000', team=teams['A'], now=NOW + DAY)
-    assert not again.created and again.purchased_at == first.purchased_at
+    assert not again.created
+    assert again.purchased_at == first.purchased_at
     await refused(ledger.purchase(contract, client_id='p1', quantity='11', team=teams['A'], now=NOW), ClientIdConflict)
     assert (await balance(contract, teams['A'])).total == 10
 
@@ -82,7 +85,8 @@ async def test_purchase_refusals(db: str, kwargs: dict[str, Any], error: type[In
     contract, teams = await flex_contract('A')
     call = {'client_id': 'p1', 'quantity': '10', 'team': teams['A'], 'now': NOW, **kwargs}
     refusal = await refused(ledger.purchase(contract, **call), error)
-    assert isinstance(refusal, InvalidInput) and refusal.field == field
+    assert isinstance(refusal, InvalidInput)
+    assert refusal.field == field
 
 
 async def test_cloud_purchase_refuses_a_team_and_unknown_contracts_are_named(db: str) -> None:
@@ -136,7 +140,8 @@ async def test_one_event_spans_lots_and_the_batch_is_all_or_nothing(db: str) -> 
     await buy(contract, 'b1', 1, teams['B'])
     batch = [use('ok', 5, team=teams['A']), use('too-much', 2, team=teams['B'])]
     refusal = await refused(ledger.consume(contract, batch, now=NOW), InsufficientBalance)
-    assert isinstance(refusal, InsufficientBalance) and refusal.event_id == 'too-much'
+    assert isinstance(refusal, InsufficientBalance)
+    assert refusal.event_id == 'too-much'
     result = await ledger.consume(contract, batch[:1], now=NOW)
     assert (result.accepted, result.duplicates) == (1, 0)
     assert await remaining(contract) == {'a1': 0, 'a2': 1, 'b1': 1}
@@ -192,7 +197,8 @@ async def test_usage_refusals_name_the_field_and_the_index(db: str, event: dict[
     good = use('good', 1, team=teams['A'])
     bad = use('bad', 1, team=teams['A']).__class__(**{**use('bad', 1, team=teams['A']).__dict__, **event})
     refusal = await refused(ledger.consume(contract, [good, bad], now=NOW), InvalidInput)
-    assert isinstance(refusal, InvalidInput) and (refusal.field, refusal.index) == (field, 1)
+    assert isinstance(refusal, InvalidInput)
+    assert (refusal.field, refusal.index) == (field, 1)
 
 
 async def test_batch_size_limits(db: str) -> None:
@@ -226,13 +232,16 @@ async def test_transfer_moves_tokens_in_consumption_order_keeping_expiry_dates(d
     assert await snapshot() == preview_before
     assert [(m.expires_at, m.quantity) for m in preview] == [(soon, 4), (later, 2)]
     done = await ledger.transfer(contract, client_id='t1', from_team=a, to_team=b, quantity=6, now=NOW)
-    assert done.created and done.lots == preview
+    assert done.created
+    assert done.lots == preview
     source, target = await balance(contract, a), await balance(contract, b)
     assert (source.available, source.total, target.available, target.total) == (8, 8, 6, 6)
-    assert target.next_expiry is not None and target.next_expiry.date == soon.date()
+    assert target.next_expiry is not None
+    assert target.next_expiry.date == soon.date()
     assert target.next_expiry.quantity == 4
     replay = await ledger.transfer(contract, client_id='t1', from_team=a, to_team=b, quantity='6.0', now=NOW)
-    assert not replay.created and replay.lots == done.lots
+    assert not replay.created
+    assert replay.lots == done.lots
     await refused(
         ledger.transfer(contract, client_id='t1', from_team=a, to_team=b, quantity=5, now=NOW), ClientIdConflict
     )

@@ -27,11 +27,11 @@ from hypothesis.stateful import (
 
 from models import Lot
 from services import ledger
-from services.audit import check_ledger
-from services.balances import contract_balances
-from services.database import close_database, open_database
-from services.errors import InsufficientBalance
-from services.quantity import from_units
+from services.domain.errors import InsufficientBalance
+from services.domain.quantity import from_units
+from services.infrastructure.database import close_database, open_database
+from services.reading.audit import check_ledger
+from services.reading.balances import contract_balances
 from tests.conftest import fresh_sqlite, truncate_all
 from tests.helpers import NOW, flex_contract, snapshot, use
 

@@ -13,13 +13,14 @@ import pytest
 from tortoise import connections
 from tortoise.migrations.executor import MigrationExecutor, MigrationTarget
 
-from services import coordination, database, ledger
-from services.audit import check_ledger
-from services.balances import contract_balances
-from services.database import close_database, open_database, tortoise_config
-from services.dates import DateRange
-from services.errors import InsufficientBalance
-from services.usage import usage_breakdown
+from services import ledger
+from services.domain.dates import DateRange
+from services.domain.errors import InsufficientBalance
+from services.infrastructure import coordination, database
+from services.infrastructure.database import close_database, open_database, tortoise_config
+from services.reading.audit import check_ledger
+from services.reading.balances import contract_balances
+from services.reading.usage import usage_breakdown
 from tests.conftest import truncate_all
 from tests.helpers import DAY, NOW, buy, flex_contract, use
 
@@ -213,7 +214,7 @@ async def test_16_workers_500_mixed_operations_on_a_few_holders(lane: str, postg
                 await call()
             except InsufficientBalance:
                 continue  # a refusal the client is meant to see
-            except BaseException as error:  # a deadlock or any other error reaching a client fails the test
+            except BaseException as error:  # noqa: BLE001 - a deadlock or any other error reaching a client fails the test
                 errors.append(error)
                 continue
             if kind == 'purchase':

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.quantity import QuantityError, format_quantity, from_units, parse, to_units
+from services.domain.quantity import QuantityError, format_quantity, from_units, parse, to_units
 
 
 @pytest.mark.parametrize(
@@ -53,5 +53,6 @@ def test_round_trip_and_canonical_strings() -> None:
     assert format_quantity(from_units(12_500_000)) == '1250'
     assert format_quantity(from_units(1)) == '0.0001'
     assert format_quantity(Decimal('1E+3')) == '1000'
-    assert parse('0.10') == Decimal('0.10') and to_units('0.10') == to_units('0.1')
+    assert parse('0.10') == Decimal('0.10')
+    assert to_units('0.10') == to_units('0.1')
     assert to_units('0', allow_zero=True) == 0

@@ -2,7 +2,8 @@
 
 import pytest
 
-from services.regions import mode_of, parse_overrides
+from services.domain.regions import mode_of
+from services.infrastructure.settings import parse_regions
 
 
 def test_default_table() -> None:
@@ -16,4 +17,4 @@ def test_overrides_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv('BALANCES_REGIONS', 'br=flex, ZZ=cloud_credits')
     assert (mode_of('BR'), mode_of('ZZ'), mode_of('FR')) == ('flex', 'cloud_credits', 'flex')
     with pytest.raises(ValueError, match='XYZ=flex'):
-        parse_overrides('XYZ=flex')
+        parse_regions('XYZ=flex')

@@ -3,8 +3,8 @@
 from datetime import date
 
 from services import ledger
-from services.dates import DateRange
-from services.timeline import token_events
+from services.domain.dates import DateRange
+from services.reading.timeline import token_events
 from tests.helpers import DAY, NOW, buy, flex_contract, use
 
 

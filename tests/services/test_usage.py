@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from services import ledger
-from services.dates import DateRange
-from services.errors import InvalidInput, UnknownTeam
-from services.usage import usage_breakdown, usage_series
+from services.domain.dates import DateRange
+from services.domain.errors import InvalidInput, UnknownTeam
+from services.reading.usage import usage_breakdown, usage_series
 from tests.helpers import DAY, NOW, buy, cloud_contract, flex_contract, use
 
 

@@ -5,7 +5,7 @@ through the services.
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from nicegui.testing import User
 
-from services import access, contracts, ledger
-from services.clock import utcnow
-from services.usage_input import UsageInput
+from services import ledger
+from services.accounts import admins, contracts
+from services.infrastructure.clock import utcnow
+from services.ingest.events import UsageInput
 from ui.board import BalanceBoard, Card, card_key
 
 PASSWORD = 'a long enough password'
@@ -63,15 +64,15 @@ async def seed() -> Seeded:
         ],
     )
     await ledger.consume(cloud.id, [UsageInput('c1', 'joao@x.br', 'cloud-render', 20, now - timedelta(days=3))])
-    await access.grant('admin@example.com', flex.id, PASSWORD)
-    await access.grant('admin@example.com', cloud.id)
-    await access.grant('stranger@example.com', other.id, PASSWORD)
+    await admins.grant('admin@example.com', flex.id, PASSWORD)
+    await admins.grant('admin@example.com', cloud.id)
+    await admins.grant('stranger@example.com', other.id, PASSWORD)
     return Seeded(flex.id, cloud.id, other.id, teams)
 
 
 @pytest.fixture
-async def seeded(user: User) -> AsyncIterator[Seeded]:
-    yield await seed()
+async def seeded(user: User) -> Seeded:
+    return await seed()
 
 
 async def sign_in(user: User, email: str = 'admin@example.com', password: str = PASSWORD) -> None:

@@ -11,10 +11,12 @@ import pytest
 from nicegui import app, core
 from nicegui.testing import User
 
-from services import diagnostics, ledger, live
-from services.balances import contract_balances
-from services.clock import utcnow
-from services.usage_input import UsageInput
+from services import ledger
+from services.infrastructure import diagnostics
+from services.infrastructure.clock import utcnow
+from services.ingest.events import UsageInput
+from services.reading import live
+from services.reading.balances import contract_balances
 from tests.ui.conftest import Seeded, card, open_board, sign_in, until
 from ui.board import BalanceBoard
 from ui.hub import hub
@@ -78,27 +80,36 @@ async def test_one_change_costs_the_same_statements_with_1_and_with_50_pages(
         for _ in range(49):
             await open_another_page(create_user())
         (shared,) = hub.boards.values()
-        assert shared.pages >= 50 and len(live.registry.models) == 1  # (the simulation adds pages of its own)
+        assert shared.pages >= 50
+        assert len(live.registry.models) == 1
         with_fifty = await statements_for_one_change(seeded, board, 'fifty-pages', '999')
     finally:
         diagnostics.stop_counting()
     assert with_one == with_fifty > 0
 
 
-async def test_a_change_to_one_team_pushes_that_card_and_its_changed_points_only(
-    user: User, seeded: Seeded, sent: Sent
-) -> None:
+async def quiet_board(user: User, sent: Sent) -> BalanceBoard:
+    """Signed in, the board shown, its live model settled and nothing recorded yet."""
     await sign_in(user)
     board = await open_board(user)
     await settled()
     sent.clear()
+    return board
+
+
+async def test_a_change_to_one_team_pushes_that_card_and_its_changed_points_only(
+    user: User, seeded: Seeded, sent: Sent
+) -> None:
+    board = await quiet_board(user, sent)
     await ledger.consume(seeded.flex, [charge(seeded, 'one-team')])
     await until(lambda: any(event == 'balances' for event, _ in sent))
     (message,) = [message for event, message in sent if event == 'balances']
     team = str(seeded.teams['Architecture'])
     assert list(message['cards']) == [team]
     changed = message['cards'][team]
-    assert changed['available'] == '999.5' and 'title' not in changed and 'trend' not in changed
+    assert changed['available'] == '999.5'
+    assert 'title' not in changed
+    assert 'trend' not in changed
     assert list(changed['trend_points']) == [89]  # today's point of the 90-day trend, not the whole series
     assert card(board, seeded.teams['Architecture'])['trend'][89] == 0.5
 
@@ -106,10 +117,7 @@ async def test_a_change_to_one_team_pushes_that_card_and_its_changed_points_only
 async def test_a_burst_of_100_changes_arrives_as_the_final_numbers_in_fewer_pushes(
     user: User, seeded: Seeded, sent: Sent
 ) -> None:
-    await sign_in(user)
-    board = await open_board(user)
-    await settled()
-    sent.clear()
+    board = await quiet_board(user, sent)
     await asyncio.gather(
         *(ledger.consume(seeded.flex, [charge(seeded, f'burst-{n}', quantity='0.25')]) for n in range(100))
     )
@@ -119,5 +127,6 @@ async def test_a_burst_of_100_changes_arrives_as_the_final_numbers_in_fewer_push
     assert 0 < len(pushes) < 100
     api = {b.team: b for b in (await contract_balances(seeded.flex)).balances}
     architecture = card(board, seeded.teams['Architecture'])
-    assert architecture['available'] == '975' and api[seeded.teams['Architecture']].available == 975
+    assert architecture['available'] == '975'
+    assert api[seeded.teams['Architecture']].available == 975
     assert architecture['used'] == '275.5'

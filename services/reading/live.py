@@ -1,9 +1,9 @@
 """Live models of the contracts open pages show: one computation per contract per change, shared by every page
 
 A page acquires its contract's model and releases it when it closes; the first acquirer loads it (every holder's
-balance and 90-day trend). A ledger change (``services.bus``) marks the holders it touched. A flush, ``DELAY``
-seconds after the first change of a burst and at most once every ``INTERVAL`` seconds, recomputes those holders
-only — a fixed number of queries, whatever the number of pages — and hands the new values to the model's
+balance and 90-day trend). A ledger change (``services.infrastructure.bus``) marks the holders it touched. A flush,
+``DELAY`` seconds after the first change of a burst and at most once every ``INTERVAL`` seconds, recomputes those
+holders only — a fixed number of queries, whatever the number of pages — and hands the new values to the model's
 listeners; the last change is always flushed. A sweep recomputes every holder once a minute, at the next lot
 expiry and at midnight (contract time): time alone moves expiries and the 90-day window.
 """
@@ -16,12 +16,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from services import bus, diagnostics
-from services.balances import ContractBalances, HolderBalance, contract_balances
-from services.clock import utcnow
-from services.contracts import ContractInfo, get_contract
-from services.dates import DateRange, local_date, start_of_day
-from services.usage import DailyTrend, daily_trend
+from services.accounts.contracts import ContractInfo, get_contract
+from services.domain.dates import DateRange, local_date, start_of_day
+from services.infrastructure import bus, diagnostics
+from services.infrastructure.clock import utcnow
+from services.reading.balances import ContractBalances, HolderBalance, contract_balances
+from services.reading.usage import DailyTrend, daily_trend
 
 DELAY = 0.05  # seconds from the first change of a burst to its flush
 INTERVAL = 0.25  # seconds between two flushes of one contract, at least

@@ -12,8 +12,8 @@ import secrets
 from dataclasses import dataclass
 
 from models import ApiKey
-from services.contracts import get_contract
-from services.errors import InvalidInput
+from services.accounts.contracts import get_contract
+from services.domain.errors import InvalidInput
 
 SCOPES = ('usage:write', 'balances:read', 'transfers:write')
 PREFIX = 'bal'
@@ -53,6 +53,9 @@ def _digest(secret: str) -> str:
 
 
 async def create_key(contract_id: int, scopes: list[str]) -> NewKey:
+    """Create an API key of the contract with these scopes; the key is in the answer only (a digest is kept).
+
+    Refuses with ``UnknownContract``, or ``InvalidInput`` (``scopes``: a non-empty list of known scopes)."""
     await get_contract(contract_id)
     unknown = [scope for scope in scopes if scope not in SCOPES]
     if not scopes or unknown:

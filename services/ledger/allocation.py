@@ -22,6 +22,7 @@ class LotState:
 
 
 def consumption_order(lot: LotState) -> tuple[datetime, int, datetime, int]:
+    """The sort key of the consumption order: expiry, then smaller original, then older purchase, then creation."""
     return (lot.expires_at, lot.original, lot.purchased_at, lot.id)
 
 
@@ -31,6 +32,7 @@ def usable(lots: list[LotState], now: datetime) -> list[LotState]:
 
 
 def available(lots: list[LotState], now: datetime) -> int:
+    """Integer units remaining in the lots still usable at ``now``."""
     return sum(lot.remaining for lot in usable(lots, now))
 
 

@@ -41,6 +41,7 @@ def origin(name: str) -> Iterator[None]:
 
 
 def stop_counting() -> None:
+    """Stop counting statements (the counts stay)."""
     logger = logging.getLogger(LOGGER)
     logger.removeHandler(_handler)
     logger.setLevel(logging.NOTSET)
@@ -60,6 +61,7 @@ def _gc_callback(phase: str, info: dict[str, int]) -> None:
 
 
 def start_counting() -> None:
+    """Count every statement from now on, and time the cycle collector's pauses."""
     logger = logging.getLogger(LOGGER)
     if _handler not in logger.handlers:
         logger.addHandler(_handler)
@@ -76,6 +78,7 @@ def census() -> dict[str, Any]:
 
 
 def write(path: Path, extra: dict[str, Any]) -> None:
+    """Write the counts, the collector's pauses and ``extra`` to ``path`` as JSON."""
     pauses = {
         f'gen{gen}': {'count': len(ms), 'max ms': max(ms, default=0.0), 'total ms': sum(ms)}
         for gen, ms in gc_pauses.items()

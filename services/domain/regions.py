@@ -5,9 +5,11 @@ A region in neither list is unknown, and a contract cannot be created there.
 """
 
 import os
-from typing import Literal
 
-Mode = Literal['flex', 'cloud_credits']
+from services.infrastructure.settings import Mode, parse_regions
+
+__all__ = ['CLOUD_CREDITS', 'DEFAULT_TABLE', 'FLEX', 'Mode', 'mode_of', 'region_table']
+
 FLEX: Mode = 'flex'
 CLOUD_CREDITS: Mode = 'cloud_credits'
 
@@ -71,20 +73,9 @@ DEFAULT_TABLE: dict[str, Mode] = {
 }
 
 
-def parse_overrides(text: str) -> dict[str, Mode]:
-    """Parse ``"XX=flex,YY=cloud_credits"``; raise ``ValueError`` naming the entry that is not of that form."""
-    table: dict[str, Mode] = {}
-    for entry in filter(None, (part.strip() for part in text.split(','))):
-        region, _, mode = entry.partition('=')
-        region = region.strip().upper()
-        if len(region) != 2 or not region.isalpha() or mode.strip() not in (FLEX, CLOUD_CREDITS):
-            raise ValueError(f'BALANCES_REGIONS entry {entry!r} is not REGION=flex or REGION=cloud_credits')
-        table[region] = FLEX if mode.strip() == FLEX else CLOUD_CREDITS
-    return table
-
-
 def region_table() -> dict[str, Mode]:
-    return {**DEFAULT_TABLE, **parse_overrides(os.environ.get('BALANCES_REGIONS', ''))}
+    """The default table with ``BALANCES_REGIONS`` applied (read when asked: contracts are created rarely)."""
+    return {**DEFAULT_TABLE, **parse_regions(os.environ.get('BALANCES_REGIONS', ''))}
 
 
 def mode_of(region: str) -> Mode | None:

@@ -18,16 +18,18 @@ TRANSIENT = ('unique', 'duplicate key', 'deadlock', 'could not serialize', 'data
 
 
 def is_transient(error: Exception) -> bool:
+    """Whether a failed transaction lost a race that is nobody's fault, and may simply run again."""
     text = str(error).lower()
     return any(marker in text for marker in TRANSIENT)
 
 
 async def retrying(work: Callable[[], Awaitable[T]], attempts: int = ATTEMPTS) -> T:
+    """Run ``work`` (one whole transaction), again after a transient failure, at most ``attempts`` times."""
     for attempt in range(1, attempts + 1):
         try:
             return await work()
         except (IntegrityError, OperationalError, TransactionManagementError) as error:
             if attempt == attempts or not is_transient(error):
                 raise
-            await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
+            await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))  # noqa: S311 - jitter, not a secret
     raise AssertionError('unreachable')

@@ -1,7 +1,7 @@
 """The live-update bus
 
 The ledger announces each committed change of a contract (usage, purchase, transfer) with the holders it touched;
-the live models of open contracts (``services.live``) subscribe, recompute those holders, and tell their pages.
+the live models of open contracts (``services.reading.live``) subscribe, recompute those holders, and tell their pages.
 
 - SQLite (one process): ``publish`` after the commit tells this process's subscribers.
 - PostgreSQL (several processes): the write transaction itself runs ``pg_notify`` (delivered on commit, once per
@@ -21,7 +21,7 @@ import asyncpg
 from nicegui import Event
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from services import database
+from services.infrastructure import database
 
 CHANNEL = 'balances_ledger'
 EVERYTHING = 0  # not a contract id: "refresh whatever you show"
@@ -74,6 +74,7 @@ def subscribe(callback: Callable[[Change], Any]) -> None:
 
 
 def unsubscribe(callback: Callable[[Change], Any]) -> None:
+    """Stop calling ``callback`` with changes."""
     ledger_changed.unsubscribe(callback)
 
 
@@ -143,6 +144,7 @@ async def start_listener(db_url: str) -> None:
 
 
 async def stop_listener() -> None:
+    """Stop this process's PostgreSQL listener, if it runs."""
     global _listener
     if _listener is not None:
         await _listener.stop()

@@ -18,12 +18,12 @@ from decimal import Decimal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from services import database
-from services.clock import resolve
-from services.contracts import ContractInfo, get_contract
-from services.dates import local_date
-from services.quantity import from_units
-from services.usage import distinct_usage_90_days
+from services.accounts.contracts import ContractInfo, get_contract
+from services.domain.dates import local_date
+from services.domain.quantity import from_units
+from services.infrastructure import database
+from services.infrastructure.clock import resolve
+from services.reading.usage import distinct_usage_90_days
 
 ALERT_DAYS = 90
 HEALTHY_SHARE = Decimal('0.2')
@@ -116,7 +116,8 @@ async def _holders(
         params += sorted(only)
         where = f' AND holder.id IN ({", ".join(marks[1:])})'
     rows = await conn.execute_query_dict(
-        'SELECT holder.id AS holder, holder.team_id AS team, team.name AS name FROM holder '
+        # S608: the identifiers and parameter marks are the code's own; every value is bound
+        'SELECT holder.id AS holder, holder.team_id AS team, team.name AS name FROM holder '  # noqa: S608
         f'LEFT JOIN team ON team.id = holder.team_id WHERE holder.contract_id = {marks[0]}{where}',
         params,
     )
@@ -133,7 +134,8 @@ async def _tallies(
     chosen = ', '.join(database.mark(conn, n) for n in range(2, len(holders) + 2))
     contract_mark = database.mark(conn, 1)
     rows = await conn.execute_query_dict(
-        'SELECT holder_id AS holder, original, remaining, expires_at, 0 AS moved FROM lot '
+        # S608: the identifiers and parameter marks are the code's own; every value is bound
+        'SELECT holder_id AS holder, original, remaining, expires_at, 0 AS moved FROM lot '  # noqa: S608
         f'WHERE contract_id = {contract_mark} AND holder_id IN ({chosen}) '
         'UNION ALL SELECT holder.id, 0, 0, NULL, transfer.quantity FROM transfer '
         'JOIN holder ON holder.team_id = transfer.from_team_id '

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.errors import InvalidInput
+from services.domain.errors import InvalidInput
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 90
 
 
 def local_date(instant: datetime, timezone: str) -> date:
+    """The calendar date of an instant in a time zone (a contract's "today" is not the server's)."""
     return instant.astimezone(ZoneInfo(timezone)).date()
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
+    """The wall clock, as an aware UTC instant."""
     return datetime.now(UTC)
 
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from models import Contract
-from services import regions
-from services.checks import client_id_of, fingerprint, instant, units_of
-from services.errors import ClientIdConflict, InvalidInput, UnknownTeam, WrongMode
+from services.domain import regions
+from services.domain.checks import client_id_of, fingerprint, instant, units_of
+from services.domain.errors import ClientIdConflict, InvalidInput, UnknownTeam, WrongMode
 
 MAX_BATCH = 1000
 MAX_USER = 200

@@ -13,8 +13,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models import Contract, Holder, Team
-from services import regions
-from services.errors import Conflict, InvalidInput, UnknownContract
+from services.domain import regions
+from services.domain.errors import Conflict, InvalidInput, UnknownContract
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ def _name(value: str, field: str, max_length: int) -> str:
 
 
 def check_timezone(timezone: str) -> str:
+    """The name of an IANA time zone, unchanged; ``InvalidInput`` (``timezone``) for any other text."""
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -57,6 +58,9 @@ def check_timezone(timezone: str) -> str:
 
 
 async def create_contract(name: str, region: str, timezone: str = 'UTC') -> ContractInfo:
+    """Create a contract whose region (ISO 3166-1 alpha-2) fixes its mode, with the pool of a cloud-credit one.
+
+    Refuses with ``InvalidInput`` naming ``name`` (1 to 200 characters), ``region`` (unknown) or ``timezone``."""
     name = _name(name, 'name', 200)
     code = region.strip().upper() if isinstance(region, str) else ''
     mode = regions.mode_of(code) if len(code) == 2 else None
@@ -71,7 +75,11 @@ async def create_contract(name: str, region: str, timezone: str = 'UTC') -> Cont
 
 
 async def create_team(contract_id: int, name: str) -> TeamInfo:
-    contract = await _contract(contract_id)
+    """Add a team (and, in Flex mode, its holder).
+
+    Refuses with ``UnknownContract``, ``InvalidInput`` (``name``: 1 to 100 characters) or ``Conflict`` (the
+    contract already has a team of that name)."""
+    contract = await contract_row(contract_id)
     name = _name(name, 'name', 100)
     try:
         async with in_transaction() as conn:
@@ -83,7 +91,8 @@ async def create_team(contract_id: int, name: str) -> TeamInfo:
     return TeamInfo(team.id, team.name)
 
 
-async def _contract(contract_id: int) -> Contract:
+async def contract_row(contract_id: int) -> Contract:
+    """The contract's row, for the services that write to it; ``UnknownContract`` when there is none."""
     contract = await Contract.get_or_none(id=contract_id)
     if contract is None:
         raise UnknownContract(contract_id)
@@ -91,7 +100,8 @@ async def _contract(contract_id: int) -> Contract:
 
 
 async def get_contract(contract_id: int) -> ContractInfo:
-    return _info(await _contract(contract_id))
+    """The contract as plain values; ``UnknownContract`` when there is none."""
+    return _info(await contract_row(contract_id))
 
 
 async def list_contracts(ids: Iterable[int] | None = None) -> list[ContractInfo]:
@@ -101,7 +111,8 @@ async def list_contracts(ids: Iterable[int] | None = None) -> list[ContractInfo]
 
 
 async def list_teams(contract_id: int) -> list[TeamInfo]:
-    await _contract(contract_id)
+    """The contract's teams sorted by name; ``UnknownContract`` when there is no such contract."""
+    await contract_row(contract_id)
     rows = await Team.filter(contract_id=contract_id).order_by('name', 'id').values_list('id', 'name')
     return [TeamInfo(team_id, name) for team_id, name in rows]
 

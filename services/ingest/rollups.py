@@ -14,9 +14,9 @@ from uuid import uuid4
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import Contract, UsageEvent
-from services.database import insert_rows
-from services.dates import local_date
-from services.usage_input import CheckedUsage
+from services.domain.dates import local_date
+from services.infrastructure.database import insert_rows
+from services.ingest.events import CheckedUsage
 
 DAY, MONTH = 1, 2  # the grains of the rollups
 LOOKUP_CHUNK = 1000
@@ -163,20 +163,12 @@ async def add_to_rollups(
         [(contract.id, *key, units, count) for key, (units, count) in sorted(totals.items())],
         suffix=TOTAL_UPSERT,
     )
-    await insert_rows(
-        conn,
-        'usage_by_product',
-        (*columns, 'product', 'quantity'),
-        [(contract.id, *key, units) for key, units in sorted(products.items())],
-        suffix=PRODUCT_UPSERT,
-    )
-    await insert_rows(
-        conn,
-        'usage_by_user',
-        (*columns, 'user_name', 'quantity'),
-        [(contract.id, *key, units) for key, units in sorted(users.items())],
-        suffix=USER_UPSERT,
-    )
+    for table, column, upsert, sums in (
+        ('usage_by_product', 'product', PRODUCT_UPSERT, products),
+        ('usage_by_user', 'user_name', USER_UPSERT, users),
+    ):
+        rows = [(contract.id, *key, units) for key, units in sorted(sums.items())]
+        await insert_rows(conn, table, (*columns, column, 'quantity'), rows, suffix=upsert)
     await insert_rows(
         conn,
         'usage_seen',

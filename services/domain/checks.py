@@ -3,8 +3,8 @@
 import hashlib
 from datetime import UTC, datetime
 
-from services.errors import InvalidInput
-from services.quantity import QuantityError, to_units
+from services.domain.errors import InvalidInput
+from services.domain.quantity import QuantityError, to_units
 
 MAX_CLIENT_ID = 128
 
@@ -15,12 +15,15 @@ def fingerprint(*parts: object) -> str:
 
 
 def client_id_of(value: object, field: str = 'id', index: int | None = None) -> str:
+    """A client id as given: ``InvalidInput`` naming ``field`` unless it is a non-blank string of at most 128
+    characters."""
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_CLIENT_ID:
         raise InvalidInput(field, f'must be a non-blank string of at most {MAX_CLIENT_ID} characters', index=index)
     return value
 
 
 def units_of(value: object, field: str = 'quantity', index: int | None = None) -> int:
+    """A quantity as integer ten-thousandths; ``InvalidInput`` naming ``field`` (and the event index) otherwise."""
     try:
         return to_units(value)
     except QuantityError as error:

@@ -5,11 +5,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from models import Lot, Transfer
-from services.clock import resolve
-from services.contracts import get_contract, list_teams
-from services.dates import DateRange, local_date
-from services.errors import UnknownTeam
-from services.quantity import from_units
+from services.accounts.contracts import get_contract, list_teams
+from services.domain.dates import DateRange, local_date
+from services.domain.errors import UnknownTeam
+from services.domain.quantity import from_units
+from services.infrastructure.clock import resolve
 
 
 @dataclass(frozen=True)

@@ -3,35 +3,37 @@
 Every write locks the holders it touches (``SELECT … FOR UPDATE`` on PostgreSQL, in ascending id order so that
 two writers never wait on each other; SQLite's single connection serialises transactions by itself), re-reads
 their lots, checks idempotency, allocates in consumption order, and appends ledger entries, all in one
-transaction. A refused call raises a ``services.errors`` exception and writes nothing.
+transaction. A refused call raises a ``services.domain.errors`` exception and writes nothing.
 """
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import cast
+from typing import Protocol, TypeVar, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models import Contract, Holder, LedgerEntry, Lot, Team, Transfer
-from services import bus, database, regions, rollup
-from services.allocation import LotState, allocate, available
-from services.checks import client_id_of, fingerprint, instant, units_of
-from services.clock import resolve
-from services.errors import (
+from services.accounts.contracts import contract_row
+from services.domain import regions
+from services.domain.checks import client_id_of, fingerprint, instant, units_of
+from services.domain.errors import (
     ClientIdConflict,
     InsufficientBalance,
     InvalidInput,
     TransfersNotAvailable,
-    UnknownContract,
     UnknownTeam,
     WrongMode,
 )
-from services.quantity import format_quantity, from_units
-from services.retry import retrying
-from services.usage_input import CheckedUsage, UsageInput, checked_events
+from services.domain.quantity import format_quantity, from_units
+from services.infrastructure import bus, database
+from services.infrastructure.clock import resolve
+from services.infrastructure.retry import retrying
+from services.ingest import rollups
+from services.ingest.events import CheckedUsage, UsageInput, checked_events
+from services.ledger.allocation import LotState, allocate, available
 
 DEFAULT_VALIDITY = timedelta(days=365)
 
@@ -54,6 +56,7 @@ class PurchaseResult:
     purchased_at: datetime
     expires_at: datetime
     created: bool
+    holders: frozenset[int] = frozenset()  # the holders the write changed: none for a replay
 
 
 @dataclass(frozen=True)
@@ -74,24 +77,19 @@ class TransferResult:
     holders: frozenset[int] = frozenset()
 
 
-async def contract_of(contract_id: int) -> Contract:
-    contract = await Contract.get_or_none(id=contract_id)
-    if contract is None:
-        raise UnknownContract(contract_id)
-    return contract
-
-
 async def holders_of(contract: Contract) -> dict[int | None, int]:
     """Holder ids by team id (Flex), or ``{None: pool}`` (cloud credits)."""
     rows = await Holder.filter(contract_id=contract.id).values_list('team_id', 'id')
-    return {team_id: holder_id for team_id, holder_id in rows}
+    return dict(rows)
 
 
 async def lock_holders(conn: BaseDBAsyncClient, holder_ids: set[int]) -> None:
     if database.is_postgres(conn):
         marks = ', '.join(database.placeholders(conn, len(holder_ids)))
         await conn.execute_query(
-            f'SELECT id FROM holder WHERE id IN ({marks}) ORDER BY id FOR UPDATE', sorted(holder_ids)
+            # S608: the identifiers and parameter marks are the code's own; every value is bound
+            f'SELECT id FROM holder WHERE id IN ({marks}) ORDER BY id FOR UPDATE',  # noqa: S608
+            sorted(holder_ids),
         )
 
 
@@ -111,7 +109,9 @@ async def save_remaining(conn: BaseDBAsyncClient, lots: list[LotState]) -> None:
     if lots:
         marks = database.placeholders(conn, 2)
         await conn.execute_many(
-            f'UPDATE lot SET remaining = {marks[0]} WHERE id = {marks[1]}', [[lot.remaining, lot.id] for lot in lots]
+            # S608: the identifiers and parameter marks are the code's own; every value is bound
+            f'UPDATE lot SET remaining = {marks[0]} WHERE id = {marks[1]}',  # noqa: S608
+            [[lot.remaining, lot.id] for lot in lots],
         )
 
 
@@ -125,9 +125,15 @@ async def purchase(
     expires_at: datetime | None = None,
     now: datetime | None = None,
 ) -> PurchaseResult:
-    """Record a purchase as a new lot of ``team`` (Flex) or of the contract's pool (cloud credits)."""
+    """Record a purchase of ``quantity`` (an exact decimal, as ``int``, ``Decimal`` or plain string) as a new lot of
+    ``team`` (Flex) or of the contract's pool (cloud credits), valid until ``expires_at`` (default: a year).
+
+    A replay of ``client_id`` with the same payload answers the original (``created`` false). Refuses with
+    ``UnknownContract``, ``InvalidInput`` (``quantity``, ``team``, ``purchased_at`` in the future, ``expires_at`` not
+    after it) or ``ClientIdConflict`` (the id was used with another payload), writing nothing.
+    """
     now = resolve(now)
-    contract = await contract_of(contract_id)
+    contract = await contract_row(contract_id)
     client_id = client_id_of(client_id)
     units = units_of(quantity)
     holders = await holders_of(contract)
@@ -175,11 +181,28 @@ async def purchase(
                 )
                 await bus.announce(conn, contract.id, [lot.holder_id])
                 created = True
-            return PurchaseResult(client_id, team, from_units(lot.original), lot.purchased_at, lot.expires_at, created)
+            changed = frozenset({lot.holder_id}) if created else frozenset()
+            return PurchaseResult(
+                client_id, team, from_units(lot.original), lot.purchased_at, lot.expires_at, created, changed
+            )
 
+    return await _committed(contract.id, write)
+
+
+class _Written(Protocol):
+    @property
+    def holders(self) -> frozenset[int]: ...
+
+
+W = TypeVar('W', bound=_Written)
+
+
+async def _committed(contract_id: int, write: Callable[[], Awaitable[W]]) -> W:
+    """Run a write transaction (again, when it lost a race that is nobody's fault), then tell this process's live
+    pages which holders it changed (on PostgreSQL the transaction's ``NOTIFY`` tells every process)."""
     result = await retrying(write)
-    if result.created:
-        bus.publish(contract.id, [holders[team]])
+    if result.holders:
+        bus.publish(contract_id, result.holders)
     return result
 
 
@@ -194,9 +217,14 @@ def _purchase_dates(bought: datetime | None, expiry: datetime | None, now: datet
 
 
 async def consume(contract_id: int, events: Sequence[UsageInput], *, now: datetime | None = None) -> ConsumeResult:
-    """Charge a batch of usage events, all or nothing; events already recorded with the same payload are skipped."""
+    """Charge a batch of 1 to 1,000 usage events to their holders' lots, in consumption order, all or nothing.
+
+    Events already recorded with the same payload count as duplicates and are not charged again. Refuses with
+    ``UnknownContract``, ``InvalidInput`` naming the field and the event's index, ``ClientIdConflict`` (an id reused
+    with another payload) or ``InsufficientBalance`` naming the event the lots cannot cover, writing nothing.
+    """
     now = resolve(now)
-    contract = await contract_of(contract_id)
+    contract = await contract_row(contract_id)
     holders = await holders_of(contract)
     team_ids = set(cast(list[int], await Team.filter(contract_id=contract.id).values_list('id', flat=True)))
     batch = checked_events(contract, holders, team_ids, events, now)
@@ -205,11 +233,11 @@ async def consume(contract_id: int, events: Sequence[UsageInput], *, now: dateti
     async def write() -> ConsumeResult:
         async with in_transaction() as conn:
             await lock_holders(conn, holder_ids)
-            ids = await rollup.insert_new(conn, contract, batch.unique, now)
+            ids = await rollups.insert_new(conn, contract, batch.unique, now)
             new = [event for event in batch.unique if event.client_id in ids]
             replayed = [event for event in batch.unique if event.client_id not in ids]
             if replayed:
-                recorded = await rollup.recorded_fingerprints(conn, contract.id, [e.client_id for e in replayed])
+                recorded = await rollups.recorded_fingerprints(conn, contract.id, [e.client_id for e in replayed])
                 for event in replayed:
                     if recorded[event.client_id] != event.fingerprint:
                         raise ClientIdConflict('usage event', event.client_id)
@@ -228,17 +256,14 @@ async def consume(contract_id: int, events: Sequence[UsageInput], *, now: dateti
                 for lot, take in draws:
                     touched[lot.id] = lot
                     entries.append((event, lot.id, take))
-            await rollup.record(conn, contract, new, ids, entries, now)
+            await rollups.record(conn, contract, new, ids, entries, now)
             await save_remaining(conn, list(touched.values()))
             charged = {event.holder_id for event in new}
             if new:
                 await bus.announce(conn, contract.id, charged)
             return ConsumeResult(len(new), batch.duplicates + len(batch.unique) - len(new), frozenset(charged))
 
-    result = await retrying(write)
-    if result.accepted:
-        bus.publish(contract.id, result.holders)
-    return result
+    return await _committed(contract.id, write)
 
 
 async def _transfer_plan(
@@ -276,9 +301,12 @@ def _moves(draws: list[tuple[datetime, int]]) -> tuple[LotMove, ...]:
 async def preview_transfer(
     contract_id: int, *, from_team: int, to_team: int, quantity: object, now: datetime | None = None
 ) -> tuple[LotMove, ...]:
-    """What ``transfer`` would move now, with expiry dates; writes nothing."""
+    """What ``transfer`` would move now: quantities (exact decimals) by expiry date, in consumption order.
+
+    Writes nothing; refuses as ``transfer`` does.
+    """
     now = resolve(now)
-    contract = await contract_of(contract_id)
+    contract = await contract_row(contract_id)
     async with in_transaction() as conn:
         _, _, draws = await _transfer_plan(conn, contract, from_team, to_team, quantity, now)
     return _moves([(lot.expires_at, take) for lot, take in draws])
@@ -287,9 +315,14 @@ async def preview_transfer(
 async def transfer(
     contract_id: int, *, client_id: str, from_team: int, to_team: int, quantity: object, now: datetime | None = None
 ) -> TransferResult:
-    """Assign available tokens of one Flex team to another; the moved tokens keep their expiry dates."""
+    """Assign ``quantity`` available tokens of one Flex team to another; the moved tokens keep their expiry dates.
+
+    A replay of ``client_id`` with the same payload answers the original. Refuses with ``UnknownContract``,
+    ``TransfersNotAvailable`` (cloud credits), ``InvalidInput`` (``quantity``, an unknown team, the same team on both
+    sides), ``InsufficientBalance`` or ``ClientIdConflict``, writing nothing.
+    """
     now = resolve(now)
-    contract = await contract_of(contract_id)
+    contract = await contract_row(contract_id)
     client_id = client_id_of(client_id)
     digest = fingerprint(from_team, to_team, units_of(quantity))
 
@@ -359,7 +392,4 @@ async def transfer(
                 client_id, from_team, to_team, from_units(units), moves, created=True, holders=touched
             )
 
-    result = await retrying(write)
-    if result.created:
-        bus.publish(contract.id, result.holders)
-    return result
+    return await _committed(contract.id, write)

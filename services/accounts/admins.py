@@ -9,8 +9,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from tortoise.transactions import in_transaction
 
 from models import Admin, AdminGrant
-from services.contracts import get_contract
-from services.errors import InvalidInput
+from services.accounts.contracts import get_contract
+from services.domain.errors import InvalidInput
 
 MIN_PASSWORD = 12
 # OWASP's recommended argon2id parameters (19 MiB, 2 passes, 1 lane): about 25 ms a check here, off the event loop
@@ -57,6 +57,7 @@ async def grant(email: str, contract_id: int, password: str | None = None) -> tu
 
 
 async def admin_info(admin_id: int) -> AdminInfo:
+    """The administrator and the ids of the contracts granted to them; ``DoesNotExist`` for an unknown id."""
     admin = await Admin.get(id=admin_id)
     grants = await AdminGrant.filter(admin_id=admin_id).order_by('contract_id').values_list('contract_id', flat=True)
     return AdminInfo(admin.id, admin.email, tuple(cast(list[int], grants)))

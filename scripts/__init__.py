@@ -1,0 +1,1 @@
+"""Scripts that keep generated files current (screenshots, the README's configuration table)"""

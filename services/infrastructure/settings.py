@@ -1,0 +1,125 @@
+"""Configuration: one typed model of the ``BALANCES_*`` environment variables, validated at start
+
+Every variable is optional. A value the app cannot use stops it with a message that names the variable and what
+it accepts. The README's configuration table is generated from this model (``scripts/config_table.py``) and a test
+keeps the two equal.
+"""
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.infrastructure.database import DEFAULT_DB_URL
+
+DATA_FOLDER = Path('data')
+PREFIX = 'BALANCES_'
+Mode = Literal['flex', 'cloud_credits']
+
+
+class ConfigError(ValueError):
+    """An environment variable with a value the app cannot use."""
+
+
+def _flag(value: object) -> object:
+    """``0`` or ``1`` only: a typo such as ``ture`` must not silently mean one or the other."""
+    if value in ('0', '1', 0, 1, True, False):
+        return value in ('1', 1, True)
+    raise ValueError('must be 0 or 1')
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+
+
+def parse_regions(text: str) -> dict[str, Mode]:
+    """Parse ``"XX=flex,YY=cloud_credits"``; raise ``ValueError`` naming the entry that is not of that form."""
+    table: dict[str, Mode] = {}
+    for entry in filter(None, (part.strip() for part in text.split(','))):
+        region, _, mode = entry.partition('=')
+        region, mode = region.strip().upper(), mode.strip()
+        if len(region) != 2 or not region.isalpha() or mode not in ('flex', 'cloud_credits'):
+            raise ValueError(f'entry {entry!r} is not REGION=flex or REGION=cloud_credits')
+        table[region] = 'flex' if mode == 'flex' else 'cloud_credits'
+    return table
+
+
+class Settings(BaseSettings):
+    """The app's configuration, read from ``BALANCES_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra='ignore', frozen=True)
+
+    db_url: str = Field(
+        DEFAULT_DB_URL, description='`sqlite://PATH` or `postgres://user:pass@host:port/db`', examples=['sqlite://']
+    )
+    host: str = Field('127.0.0.1', description='where the web server listens')
+    port: int = Field(8080, ge=1, le=65535, description='the port it listens on')
+    demo: Flag = Field(True, description='`1`: fill an empty database with the demo data set; `0`: start empty')
+    demo_feed: Flag = Field(True, description="`0` turns off the demo's live usage feed")
+    operator_key: SecretStr | None = Field(None, description="the operator's bearer key for the HTTP API")
+    storage_secret: SecretStr | None = Field(
+        None, description='secret for session storage; unset: generated once into `data/storage_secret`'
+    )
+    regions: str = Field(
+        '', description='extra regions or overrides, e.g. `MX=flex,CN=cloud_credits` (see `services/domain/regions.py`)'
+    )
+    stats: Path | None = Field(
+        None, description='diagnostics: count SQL statements and write them, with live-update figures, here at exit'
+    )
+
+    @field_validator('db_url')
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if not value.startswith(('sqlite://', 'postgres://', 'postgresql://')):
+            raise ValueError('must start with sqlite:// or postgres://')
+        return value.replace('postgresql://', 'postgres://', 1)
+
+    @field_validator('regions')
+    @classmethod
+    def _regions(cls, value: str) -> str:
+        parse_regions(value)
+        return value
+
+    @field_validator('operator_key', 'storage_secret', mode='before')
+    @classmethod
+    def _unset_when_empty(cls, value: Any) -> Any:
+        return None if value == '' else value
+
+    @classmethod
+    def from_env(cls) -> 'Settings':
+        """Read the environment; ``ConfigError`` names every variable that is wrong and what it accepts."""
+        try:
+            return cls()
+        except ValidationError as error:
+            problems = [
+                f'{PREFIX}{str(problem["loc"][0]).upper()} {problem["msg"].removeprefix("Value error, ")}'
+                f' (not {problem.get("input")!r})'
+                for problem in error.errors(include_url=False)
+            ]
+            raise ConfigError('; '.join(problems)) from None
+
+    def session_secret(self) -> str:
+        """``BALANCES_STORAGE_SECRET``, or a secret generated once and kept, owner-readable only, in ``data/``."""
+        if self.storage_secret is not None:
+            return self.storage_secret.get_secret_value()
+        path = DATA_FOLDER / 'storage_secret'
+        if not path.exists():
+            DATA_FOLDER.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(32))
+        return path.read_text().strip()
+
+    @property
+    def operator(self) -> str | None:
+        return self.operator_key.get_secret_value() if self.operator_key else None
+
+
+def table_rows() -> list[tuple[str, str, str]]:
+    """(variable, meaning, default) for each setting: the README's configuration table."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = 'unset' if default in (None, '') else f'`{int(default) if isinstance(default, bool) else default}`'
+        rows.append((f'`{PREFIX}{name.upper()}`', field.description or '', shown))
+    return rows
