@@ -78,6 +78,8 @@ ui.run(
     port=settings.port,
     title='Balances',
     storage_secret=settings.session_secret(),
+    # a browser's session lives 12 hours at most (and ends after 8 idle hours, server-side: services/accounts/sessions)
+    session_middleware_kwargs={'max_age': 12 * 3600, 'same_site': 'lax', 'https_only': settings.secure_cookies},
     reload=False,
     show=False,
     fastapi_docs=True,

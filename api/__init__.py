@@ -1,21 +1,55 @@
 """The public HTTP API v1 (``../shared/spec/API.md``): thin FastAPI routes over the services"""
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
-from api import errors, operator, reading, writing
+from api import errors, hardening, operator, reading, writing
 
 MAX_BODY = 1_000_000
+EVERY_METHOD = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
-router = APIRouter(prefix='/api/v1', max_body_size=MAX_BODY)
-router.include_router(operator.router)
-router.include_router(writing.router)
-router.include_router(reading.router)
+PREFIX = '/api/v1'
+router = APIRouter(prefix=PREFIX, max_body_size=MAX_BODY)
+for part in (operator.router, writing.router, reading.router):
+    router.include_router(part)
+PARTS = [route for part in (operator.router, writing.router, reading.router) for route in part.routes]
 
 
-@router.get('/health', tags=['health'])
+@router.get('/health', tags=['health'], operation_id='health')
 async def health() -> dict[str, str]:
     """Always `{"status": "ok"}` once the app serves; no key needed."""
     return {'status': 'ok'}
+
+
+def _methods(request: Request) -> set[str]:
+    """The methods the API answers at this path (whatever the method of the request)."""
+    path = request.url.path
+    found: set[str] = set()
+    for prefix, routes in ((PREFIX, PARTS), ('', router.routes)):
+        if not path.startswith(prefix):
+            continue
+        for route in routes:
+            if (
+                isinstance(route, APIRoute)
+                and route.endpoint is not elsewhere
+                and route.path_regex.match(path[len(prefix) :])
+            ):
+                found |= route.methods or set()
+    return found
+
+
+@router.api_route('/{path:path}', methods=EVERY_METHOD, include_in_schema=False)
+async def elsewhere(request: Request, path: str) -> Response:
+    """Anything else under the API's prefix: JSON, never a page — 404, 405 with ``Allow``, or the answer to
+    ``OPTIONS``."""
+    methods = _methods(request)
+    if not methods:
+        return JSONResponse({'detail': 'no such route'}, status_code=404)
+    allow = ', '.join(sorted(methods | {'OPTIONS'}))
+    if request.method == 'OPTIONS':
+        return Response(status_code=204, headers={'Allow': allow})
+    return JSONResponse({'detail': f'use {allow}'}, status_code=405, headers={'Allow': allow})
 
 
 def install(app: FastAPI, operator_key: str | None) -> None:
@@ -23,3 +57,4 @@ def install(app: FastAPI, operator_key: str | None) -> None:
     app.state.operator_key = operator_key
     app.include_router(router)
     errors.install(app)
+    hardening.install(app)

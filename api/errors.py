@@ -40,7 +40,10 @@ def conflict(request: Request, error: Conflict) -> JSONResponse:
 
 def malformed(request: Request, error: RequestValidationError) -> JSONResponse:
     """FastAPI's own 422 without echoing the input: a NaN cannot be serialised, and bodies are not ours to repeat."""
-    detail = [{'loc': list(e['loc']), 'msg': e['msg'], 'type': e['type']} for e in error.errors()]
+    detail = [
+        {'loc': list(e['loc']), 'msg': str(e.get('ctx', {}).get('error', e['msg'])), 'type': e['type']}
+        for e in error.errors()
+    ]
     return JSONResponse({'detail': detail}, status_code=422)
 
 

@@ -2,40 +2,43 @@
 
 from fastapi import APIRouter, Response
 
-from api.auth import CallerDep, require_operator, visible_contract
+from api.auth import Operator, OperatorContract
 from api.exact_json import ExactJSONRoute
 from api.schemas import (
+    WRITING,
     AdminIn,
     AdminOut,
     ApiKeyIn,
     ApiKeyOut,
+    ConflictOut,
     ContractIn,
     ContractOut,
     PurchaseIn,
     PurchaseOut,
     TeamIn,
     TeamOut,
+    operation_id,
     quantity_out,
 )
 from services import ledger
 from services.accounts import admins, contracts, keys
 
-router = APIRouter(route_class=ExactJSONRoute, tags=['operator'])
+router = APIRouter(
+    route_class=ExactJSONRoute, tags=['operator'], responses=WRITING, generate_unique_id_function=operation_id
+)
 
 
 @router.post('/contracts', status_code=201, response_model=ContractOut)
-async def create_contract(body: ContractIn, who: CallerDep) -> ContractOut:
+async def create_contract(body: ContractIn, who: Operator) -> ContractOut:
     """Create a contract; its region (ISO 3166-1 alpha-2) fixes its mode, `flex` or `cloud_credits`."""
-    require_operator(who)
     contract = await contracts.create_contract(body.name, body.region, body.timezone)
     return ContractOut(**contract.__dict__)
 
 
 @router.post('/contracts/{contract_id}/teams', status_code=201, response_model=TeamOut)
-async def create_team(contract_id: int, body: TeamIn, who: CallerDep) -> TeamOut:
+async def create_team(contract: OperatorContract, body: TeamIn) -> TeamOut:
     """Add a team. Team names are unique within a contract (`409` otherwise)."""
-    await visible_contract(contract_id, who, None)
-    team = await contracts.create_team(contract_id, body.name)
+    team = await contracts.create_team(contract.id, body.name)
     return TeamOut(id=team.id, name=team.name)
 
 
@@ -45,22 +48,20 @@ async def create_team(contract_id: int, body: TeamIn, who: CallerDep) -> TeamOut
     response_model=AdminOut,
     responses={200: {'description': 'an existing administrator was granted this contract too'}},
 )
-async def grant_admin(contract_id: int, body: AdminIn, who: CallerDep, response: Response) -> AdminOut:
+async def grant_admin(contract: OperatorContract, body: AdminIn, response: Response) -> AdminOut:
     """Grant this contract to an administrator; a new e-mail needs a password of at least 12 characters."""
-    await visible_contract(contract_id, who, None)
-    admin, created = await admins.grant(body.email, contract_id, body.password)
+    admin, created = await admins.grant(body.email, contract.id, body.password)
     response.status_code = 201 if created else 200
     return AdminOut(id=admin.id, email=admin.email)
 
 
 @router.post('/contracts/{contract_id}/api-keys', status_code=201, response_model=ApiKeyOut)
-async def create_api_key(contract_id: int, body: ApiKeyIn, who: CallerDep) -> ApiKeyOut:
+async def create_api_key(contract: OperatorContract, body: ApiKeyIn) -> ApiKeyOut:
     """Create a key for this contract with scopes among `usage:write`, `balances:read`, `transfers:write`.
 
     The key is in this answer only: it is stored as a digest.
     """
-    await visible_contract(contract_id, who, None)
-    key = await keys.create_key(contract_id, body.scopes)
+    key = await keys.create_key(contract.id, list(body.scopes))
     return ApiKeyOut(id=key.id, key=key.key, scopes=list(key.scopes))
 
 
@@ -70,17 +71,16 @@ async def create_api_key(contract_id: int, body: ApiKeyIn, who: CallerDep) -> Ap
     response_model=PurchaseOut,
     responses={
         200: {'description': 'a replay of a recorded purchase: the original, unchanged'},
-        409: {'description': 'this id was used with another payload'},
+        409: {'model': ConflictOut, 'description': 'this id was used with another payload'},
     },
 )
-async def purchase(contract_id: int, body: PurchaseIn, who: CallerDep, response: Response) -> PurchaseOut:
+async def purchase(contract: OperatorContract, body: PurchaseIn, response: Response) -> PurchaseOut:
     """Record a purchase as a lot: `team` is required for Flex and refused for cloud credits.
 
     `expires_at` defaults to `purchased_at` + 365 days; `purchased_at` (default now) may not be in the future.
     """
-    await visible_contract(contract_id, who, None)
     result = await ledger.purchase(
-        contract_id,
+        contract.id,
         client_id=body.id,
         quantity=body.quantity,
         team=body.team,

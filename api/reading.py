@@ -5,10 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from api.auth import CallerDep, visible_contract
+from api.auth import MAX_ID, ReadContract, Reader
+from api.exact_json import ExactJSONRoute
 from api.schemas import (
+    UNDER_CONTRACT,
     BalanceOut,
     BalancesOut,
+    CalendarDate,
     ContractList,
     ContractOut,
     NextExpiryOut,
@@ -17,50 +20,62 @@ from api.schemas import (
     Usage90Days,
     UsageReportOut,
     UsageRowOut,
+    operation_id,
     quantity_out,
 )
 from services.accounts import contracts
 from services.accounts.contracts import ContractInfo
-from services.domain.dates import DEFAULT_RANGE_DAYS, DateRange, local_date
+from services.domain.dates import DEFAULT_RANGE_DAYS, EARLIEST, LATEST, DateRange, local_date
+from services.domain.errors import InvalidInput
 from services.infrastructure.clock import utcnow
 from services.reading import exports
 from services.reading.balances import contract_balances
 from services.reading.timeline import token_events
 from services.reading.usage import By, UsageBreakdown, usage_breakdown
 
-router = APIRouter(tags=['reading'])
+router = APIRouter(
+    route_class=ExactJSONRoute, tags=['reading'], responses=UNDER_CONTRACT, generate_unique_id_function=operation_id
+)
 
-From = Annotated[date | None, Query(alias='from', description='first date, inclusive (contract time zone)')]
-To = Annotated[date | None, Query(description='last date, inclusive; default today')]
+From = Annotated[
+    CalendarDate | None,
+    Query(
+        alias='from', description='first date, inclusive (YYYY-MM-DD, contract time zone); default 89 days before `to`'
+    ),
+]
+To = Annotated[CalendarDate | None, Query(description='last date, inclusive (YYYY-MM-DD); default today')]
 TeamQuery = Annotated[int | None, Query(description='only this team')]
 ByQuery = Annotated[By, Query(description='product (default), user, day or team')]
 
 
 def date_range(contract: ContractInfo, start: date | None, end: date | None) -> DateRange:
-    """The requested inclusive range; a missing end is today, a missing start the 90 days up to the end."""
+    """The requested inclusive range (at most 366 days); a missing end is today, a missing start the 90 days up to
+    the end."""
     end = end or local_date(utcnow(), contract.timezone)
-    return DateRange(start or end - timedelta(days=DEFAULT_RANGE_DAYS - 1), end)
+    if not EARLIEST <= end <= LATEST:  # before any arithmetic with it
+        raise InvalidInput('to', f'must lie between {EARLIEST} and {LATEST}')
+    if start is None:
+        start = max(EARLIEST, end - timedelta(days=DEFAULT_RANGE_DAYS - 1))
+    return DateRange(start, end)
 
 
 async def check_team(contract_id: int, team: int | None) -> None:
-    if team is not None and team not in {t.id for t in await contracts.list_teams(contract_id)}:
+    """A team in the query must be one of the contract's (404 otherwise, like an object the URL names)."""
+    if team is not None and (not 1 <= team <= MAX_ID or team not in await contracts.team_ids(contract_id)):
         raise HTTPException(404, f'team {team} does not exist in contract {contract_id}')
 
 
 @router.get('/contracts', response_model=ContractList)
-async def list_contracts(who: CallerDep) -> ContractList:
+async def list_contracts(who: Reader) -> ContractList:
     """The contracts this key may see, sorted by name."""
-    if not who.may('balances:read'):
-        raise HTTPException(403, 'this key lacks the balances:read scope')
     found = await contracts.list_contracts(None if who.contract_id is None else [who.contract_id])
     return ContractList(contracts=[ContractOut(**c.__dict__) for c in found])
 
 
 @router.get('/contracts/{contract_id}/balances', response_model=BalancesOut)
-async def balances(contract_id: int, who: CallerDep) -> BalancesOut:
+async def balances(contract: ReadContract) -> BalancesOut:
     """One balance per team sorted by team name (Flex), or exactly one with `team: null` (cloud credits)."""
-    contract = await visible_contract(contract_id, who, 'balances:read')
-    result = await contract_balances(contract_id)
+    result = await contract_balances(contract.id)
     return BalancesOut(
         contract=contract.id,
         mode=contract.mode,
@@ -91,14 +106,11 @@ async def balances(contract_id: int, who: CallerDep) -> BalancesOut:
 
 
 @router.get('/contracts/{contract_id}/events', response_model=TokenEventsOut, response_model_exclude_unset=True)
-async def events(
-    contract_id: int, who: CallerDep, team: TeamQuery = None, start: From = None, to: To = None
-) -> TokenEventsOut:
+async def events(contract: ReadContract, team: TeamQuery = None, start: From = None, to: To = None) -> TokenEventsOut:
     """Purchases, expirations (with what remained) and transfers in and out, newest first; default the last 90
     days."""
-    contract = await visible_contract(contract_id, who, 'balances:read')
-    await check_team(contract_id, team)
-    found = await token_events(contract_id, date_range(contract, start, to), team=team)
+    await check_team(contract.id, team)
+    found = await token_events(contract.id, date_range(contract, start, to), team=team)
     out = []
     for e in found:
         item = TokenEventOut(type=e.type, date=e.date, team=e.team, quantity=quantity_out(e.quantity))
@@ -109,11 +121,10 @@ async def events(
 
 
 async def _report(
-    contract_id: int, who: CallerDep, start: date | None, to: date | None, by: By, team: int | None
+    contract: ContractInfo, start: date | None, to: date | None, by: By, team: int | None
 ) -> UsageBreakdown:
-    contract = await visible_contract(contract_id, who, 'balances:read')
-    await check_team(contract_id, team)
-    return await usage_breakdown(contract_id, date_range(contract, start, to), by=by, team=team)
+    await check_team(contract.id, team)
+    return await usage_breakdown(contract.id, date_range(contract, start, to), by=by, team=team)
 
 
 def _key(key: object) -> str | int | None:
@@ -122,12 +133,12 @@ def _key(key: object) -> str | int | None:
 
 @router.get('/contracts/{contract_id}/usage', response_model=UsageReportOut)
 async def usage(
-    contract_id: int, who: CallerDep, start: From = None, to: To = None, by: ByQuery = 'product', team: TeamQuery = None
+    contract: ReadContract, start: From = None, to: To = None, by: ByQuery = 'product', team: TeamQuery = None
 ) -> UsageReportOut:
     """Usage summed by product, user, day or team over an inclusive date range (at most 366 days; default the
     last 90). Sorted by quantity, largest first; by day, oldest first. A team key is the team's id, `null` for
     usage tagged with no team."""
-    report = await _report(contract_id, who, start, to, by, team)
+    report = await _report(contract, start, to, by, team)
     return UsageReportOut(
         from_=report.range.start,
         to=report.range.end,
@@ -143,9 +154,9 @@ async def usage(
     responses={200: {'content': {'text/csv': {'example': 'key,quantity\nrender-studio,120.5\n'}}}},
 )
 async def usage_csv(
-    contract_id: int, who: CallerDep, start: From = None, to: To = None, by: ByQuery = 'product', team: TeamQuery = None
+    contract: ReadContract, start: From = None, to: To = None, by: ByQuery = 'product', team: TeamQuery = None
 ) -> Response:
     """The same rows as `GET …/usage`, as CSV with a header row."""
-    report = await _report(contract_id, who, start, to, by, team)
-    disposition = f'attachment; filename="{exports.usage_csv_name(report, contract_id)}"'
+    report = await _report(contract, start, to, by, team)
+    disposition = f'attachment; filename="{exports.usage_csv_name(report, contract.id)}"'
     return Response(exports.usage_csv(report), media_type='text/csv', headers={'Content-Disposition': disposition})

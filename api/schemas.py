@@ -4,12 +4,16 @@ Quantities arrive as a JSON number or a plain decimal string, exact (see ``api.e
 strings. Unknown fields are refused, so that a misspelt field is an error rather than a silent default.
 """
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+from fastapi.routing import APIRoute
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, WithJsonSchema
 
+from api.auth import MAX_ID
+from services.domain.checks import CONTROL, EMAIL, PLAIN_TEXT
 from services.domain.quantity import QuantityError, format_quantity, to_units
 from services.ingest.events import MAX_BATCH, MAX_PRODUCT, MAX_USER
 
@@ -27,17 +31,52 @@ Quantity = Annotated[
     BeforeValidator(_quantity),
     WithJsonSchema(
         {
-            'anyOf': [{'type': 'string', 'pattern': r'^\d{1,12}(\.\d{1,4})?$'}, {'type': 'number'}],
+            'anyOf': [
+                {'type': 'string', 'pattern': r'^(?!0+(\.0+)?$)[0-9]{1,12}(\.[0-9]{1,4})?$'},
+                {'type': 'number', 'exclusiveMinimum': 0, 'maximum': 999_999_999_999.9999, 'multipleOf': 0.0001},
+            ],
             'description': 'an exact decimal > 0, at most 12 integer and 4 fractional digits',
             'examples': ['12.5'],
         }
     ),
 ]
 QuantityOut = Annotated[str, Field(description='an exact decimal, as a string', examples=['1250.5'])]
+Scope = Literal['usage:write', 'balances:read', 'transfers:write']
+
+
+def _no_control_characters(value: object) -> object:
+    if isinstance(value, str) and CONTROL.search(value):
+        raise ValueError('must not contain control characters')
+    return value
+
+
+# texts are 1 to N characters, not blank, without control characters: what the services check, said in the schema
+NO_CONTROL = BeforeValidator(_no_control_characters)
 ClientId = Annotated[
-    str, Field(min_length=1, max_length=128, description='the client id, unique per contract and kind')
+    str,
+    NO_CONTROL,
+    Field(min_length=1, max_length=128, pattern=PLAIN_TEXT, description='the client id, unique per contract and kind'),
 ]
-TeamId = Annotated[StrictInt, Field(description='a team id of this contract', examples=[1])]
+TeamId = Annotated[StrictInt, Field(ge=1, le=MAX_ID, description='a team id of this contract', examples=[1])]
+
+
+def _calendar_date(value: object) -> date:
+    """``YYYY-MM-DD`` and nothing else: pydantic would read ``0`` as 1970-01-01."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r'[0-9]{4}-[0-9]{2}-[0-9]{2}', value):
+        raise ValueError('must be a date written YYYY-MM-DD')
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f'{value} is not a date of the calendar') from None
+
+
+CalendarDate = Annotated[
+    date,
+    BeforeValidator(_calendar_date),
+    WithJsonSchema({'type': 'string', 'format': 'date', 'pattern': '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'}),
+]
 
 
 def quantity_out(value: Decimal) -> str:
@@ -49,9 +88,19 @@ class Body(BaseModel):
 
 
 class ContractIn(Body):
-    name: Annotated[str, Field(min_length=1, max_length=200, examples=['Atelier Lumière Architectes'])]
-    region: Annotated[str, Field(description='ISO 3166-1 alpha-2', examples=['FR'])]
-    timezone: Annotated[str, Field(description='an IANA time zone', examples=['Europe/Paris'])] = 'UTC'
+    name: Annotated[
+        str,
+        NO_CONTROL,
+        Field(min_length=1, max_length=200, pattern=PLAIN_TEXT, examples=['Atelier Lumière Architectes']),
+    ]
+    region: Annotated[str, Field(pattern='^[A-Za-z]{2}$', description='ISO 3166-1 alpha-2', examples=['FR'])]
+    timezone: Annotated[
+        str,
+        NO_CONTROL,
+        Field(
+            min_length=1, max_length=64, pattern=PLAIN_TEXT, description='an IANA time zone', examples=['Europe/Paris']
+        ),
+    ] = 'UTC'
 
 
 class ContractOut(BaseModel):
@@ -67,7 +116,7 @@ class ContractList(BaseModel):
 
 
 class TeamIn(Body):
-    name: Annotated[str, Field(min_length=1, max_length=100, examples=['Structure'])]
+    name: Annotated[str, NO_CONTROL, Field(min_length=1, max_length=100, pattern=PLAIN_TEXT, examples=['Structure'])]
 
 
 class TeamOut(BaseModel):
@@ -76,8 +125,11 @@ class TeamOut(BaseModel):
 
 
 class AdminIn(Body):
-    email: Annotated[str, Field(max_length=254, examples=['ana@example.com'])]
-    password: Annotated[str | None, Field(description='at least 12 characters; required for a new e-mail')] = None
+    email: Annotated[str, NO_CONTROL, Field(min_length=3, max_length=254, pattern=EMAIL, examples=['ana@example.com'])]
+    password: Annotated[
+        str | None,
+        Field(min_length=12, max_length=1024, description='at least 12 characters; required for a new e-mail'),
+    ] = None
 
 
 class AdminOut(BaseModel):
@@ -86,7 +138,7 @@ class AdminOut(BaseModel):
 
 
 class ApiKeyIn(Body):
-    scopes: Annotated[list[str], Field(min_length=1, examples=[['usage:write', 'balances:read']])]
+    scopes: Annotated[list[Scope], Field(min_length=1, examples=[['usage:write', 'balances:read']])]
 
 
 class ApiKeyOut(BaseModel):
@@ -123,8 +175,12 @@ class PurchaseOut(BaseModel):
 class UsageEventIn(Body):
     id: ClientId
     team: TeamId | None = None
-    user: Annotated[str, Field(min_length=1, max_length=MAX_USER, examples=['ana@example.com'])]
-    product: Annotated[str, Field(min_length=1, max_length=MAX_PRODUCT, examples=['render-studio'])]
+    user: Annotated[
+        str, NO_CONTROL, Field(min_length=1, max_length=MAX_USER, pattern=PLAIN_TEXT, examples=['ana@example.com'])
+    ]
+    product: Annotated[
+        str, NO_CONTROL, Field(min_length=1, max_length=MAX_PRODUCT, pattern=PLAIN_TEXT, examples=['render-studio'])
+    ]
     quantity: Quantity
     occurred_at: AwareDatetime
 
@@ -248,3 +304,57 @@ class UsageReportOut(BaseModel):
     by: Literal['product', 'user', 'day', 'team']
     total: QuantityOut
     rows: list[UsageRowOut]
+
+
+class ErrorOut(BaseModel):
+    """A refusal: what was wrong, in words."""
+
+    detail: str
+
+
+class ConflictOut(ErrorOut):
+    """A refusal of the ledger's state; ``id`` names the usage event the balance could not cover."""
+
+    id: str | None = None
+
+
+class ProblemOut(BaseModel):
+    loc: list[str | int] = Field(
+        description='where: ["body", field], ["body", "events", index, field], ["query", name]'
+    )
+    msg: str
+    type: str
+
+
+class InvalidOut(BaseModel):
+    """Invalid input (422): each problem, naming the field."""
+
+    detail: list[ProblemOut]
+
+
+def _answer(model: type[BaseModel], description: str) -> dict[str, Any]:
+    return {'model': model, 'description': description}
+
+
+KEYED: dict[int | str, dict[str, Any]] = {
+    401: _answer(ErrorOut, 'no key, or a key this service does not know'),
+    403: _answer(ErrorOut, "the key lacks the scope this route needs, or the route is the operator's"),
+    422: _answer(InvalidOut, 'invalid input, each problem naming its field'),
+}
+UNDER_CONTRACT: dict[int | str, dict[str, Any]] = {
+    **KEYED,
+    404: _answer(ErrorOut, 'no such contract (or not one this key may see), or no such team in a query'),
+}
+WITH_BODY: dict[int | str, dict[str, Any]] = {
+    **UNDER_CONTRACT,
+    413: _answer(ErrorOut, 'a body over 1 MB'),
+}
+WRITING: dict[int | str, dict[str, Any]] = {
+    **WITH_BODY,
+    409: _answer(ConflictOut, 'the ledger refuses: too little available, an id reused with another payload, …'),
+}
+
+
+def operation_id(route: APIRoute) -> str:
+    """Operation ids that a generated client can name its calls after: the route function's name."""
+    return route.name

@@ -2,14 +2,25 @@
 
 from fastapi import APIRouter, Response
 
-from api.auth import CallerDep, visible_contract
+from api.auth import TransferContract, UsageContract
 from api.exact_json import ExactJSONRoute
-from api.schemas import LotOut, TransferIn, TransferOut, TransferPreview, UsageAccepted, UsageIn, quantity_out
+from api.schemas import (
+    WRITING,
+    ConflictOut,
+    LotOut,
+    TransferIn,
+    TransferOut,
+    TransferPreview,
+    UsageAccepted,
+    UsageIn,
+    operation_id,
+    quantity_out,
+)
 from services import ledger
 from services.ingest.events import UsageInput
 from services.ledger import LotMove
 
-router = APIRouter(route_class=ExactJSONRoute)
+router = APIRouter(route_class=ExactJSONRoute, responses=WRITING, generate_unique_id_function=operation_id)
 
 
 @router.post(
@@ -18,17 +29,17 @@ router = APIRouter(route_class=ExactJSONRoute)
     tags=['usage'],
     responses={
         409: {
+            'model': ConflictOut,
             'description': 'an event the balance cannot cover (its `id` is named), or an id '
-            'reused with another payload; nothing of the batch is written'
+            'reused with another payload; nothing of the batch is written',
         }
     },
 )
-async def post_usage(contract_id: int, body: UsageIn, who: CallerDep) -> UsageAccepted:
+async def post_usage(contract: UsageContract, body: UsageIn) -> UsageAccepted:
     """Charge 1 to 1,000 usage events, all or nothing. Events already recorded with the same payload count as
     `duplicates` and are not charged again. In Flex mode `team` pays; in cloud-credit mode it only tags."""
-    await visible_contract(contract_id, who, 'usage:write')
     events = [UsageInput(e.id, e.user, e.product, e.quantity, e.occurred_at, e.team) for e in body.events]
-    result = await ledger.consume(contract_id, events)
+    result = await ledger.consume(contract.id, events)
     return UsageAccepted(accepted=result.accepted, duplicates=result.duplicates)
 
 
@@ -37,11 +48,10 @@ def _lots(moves: tuple[LotMove, ...]) -> list[LotOut]:
 
 
 @router.post('/contracts/{contract_id}/transfers/preview', response_model=TransferPreview, tags=['transfers'])
-async def preview_transfer(contract_id: int, body: TransferIn, who: CallerDep) -> TransferPreview:
+async def preview_transfer(contract: TransferContract, body: TransferIn) -> TransferPreview:
     """What a transfer would move now, lot by lot with expiry dates; writes nothing."""
-    await visible_contract(contract_id, who, 'transfers:write')
     moves = await ledger.preview_transfer(
-        contract_id, from_team=body.from_team, to_team=body.to_team, quantity=body.quantity
+        contract.id, from_team=body.from_team, to_team=body.to_team, quantity=body.quantity
     )
     return TransferPreview(lots=_lots(moves))
 
@@ -53,11 +63,10 @@ async def preview_transfer(contract_id: int, body: TransferIn, who: CallerDep) -
     tags=['transfers'],
     responses={200: {'description': 'a replay of a recorded transfer: the original, unchanged'}},
 )
-async def transfer(contract_id: int, body: TransferIn, who: CallerDep, response: Response) -> TransferOut:
+async def transfer(contract: TransferContract, body: TransferIn, response: Response) -> TransferOut:
     """Assign available tokens of one Flex team to another; the moved tokens keep their expiry dates."""
-    await visible_contract(contract_id, who, 'transfers:write')
     result = await ledger.transfer(
-        contract_id, client_id=body.id, from_team=body.from_team, to_team=body.to_team, quantity=body.quantity
+        contract.id, client_id=body.id, from_team=body.from_team, to_team=body.to_team, quantity=body.quantity
     )
     response.status_code = 201 if result.created else 200
     return TransferOut(

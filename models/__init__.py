@@ -1,6 +1,6 @@
 """Tortoise models of Balances: tables, fields, indexes and constraints, nothing else."""
 
-from models.access import Admin, AdminGrant, ApiKey
+from models.access import Admin, AdminGrant, AdminSession, ApiKey, SignInFailure
 from models.contract import Contract, Holder, Team
 from models.ledger import LedgerEntry, Lot, Transfer
 from models.usage import UsageAhead, UsageByProduct, UsageByUser, UsageEvent, UsageSeen, UsageTotal
@@ -13,11 +13,13 @@ __all__ = [
     'MODEL_MODULES',
     'Admin',
     'AdminGrant',
+    'AdminSession',
     'ApiKey',
     'Contract',
     'Holder',
     'LedgerEntry',
     'Lot',
+    'SignInFailure',
     'Team',
     'Transfer',
     'UsageAhead',

@@ -51,3 +51,40 @@ class ApiKey(Model):
 
     class Meta:
         table = 'api_key'
+
+
+class AdminSession(Model):
+    """A signed-in browser: the digest of the token its session cookie carries, and when it was last active.
+
+    Created at sign-in with a one-time ticket (its digest) that the browser exchanges, within seconds, for the
+    token; ended at sign-out, after an idle spell, or at its absolute limit. Every page request and every action of
+    an open page checks it.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    admin: fields.ForeignKeyRelation[Admin] = fields.ForeignKeyField(
+        'balances.Admin', related_name='sessions', on_delete=fields.CASCADE
+    )
+    admin_id: int
+    ticket_hash = fields.CharField(max_length=64, null=True, unique=True)
+    browser = fields.CharField(max_length=64)
+    token_hash = fields.CharField(max_length=64, null=True, unique=True)
+    created_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField()
+    ended_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = 'admin_session'
+
+
+class SignInFailure(Model):
+    """Failed sign-ins of one account (key ``email:…``) or one client address (``address:…``), for throttling."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=300, unique=True)
+    failures = fields.IntField()
+    last_failure_at = fields.DatetimeField()
+    locked_until = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = 'sign_in_failure'

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import asyncpg
 import pytest
 from tortoise import Tortoise, connections
 
@@ -86,3 +87,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.sqlite)
         elif isinstance(lane, str) and lane.startswith('postgres'):
             item.add_marker(pytest.mark.postgres)
+
+
+def empty_schema(url: str) -> None:
+    """Drop everything of the PostgreSQL database (for tests that start a real server on it)."""
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(url)
+        await connection.execute('DROP SCHEMA public CASCADE; CREATE SCHEMA public')
+        await connection.close()
+
+    asyncio.run(drop())

@@ -16,7 +16,7 @@ import pytest
 
 from services.infrastructure.database import close_database, open_database
 from services.reading.audit import check_ledger
-from tests.test_main import OPERATOR_KEY, running
+from tests.test_main import OPERATOR_KEY, empty_app, running
 
 BATCH = 200
 
@@ -50,7 +50,7 @@ def test_kill_during_ingestion_keeps_every_acknowledged_batch_whole(
     tmp_path: Path, lane: str, request: pytest.FixtureRequest
 ) -> None:
     url_db = f'sqlite://{tmp_path}/crash.sqlite3' if lane == 'sqlite' else request.getfixturevalue('postgres_url')
-    env = {'BALANCES_DB_URL': url_db, 'BALANCES_DEMO': '0', 'BALANCES_OPERATOR_KEY': OPERATOR_KEY}
+    env = empty_app(url_db)
     acknowledged: list[int] = []
     headers = {'Authorization': f'Bearer {OPERATOR_KEY}'}
     with running(env, tmp_path) as server, httpx.Client(base_url=f'{server.url}/api/v1', headers=headers) as op:

@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import empty_schema
+
 ROOT = Path(__file__).resolve().parent.parent
 READY_WITHIN = 15.0
 
@@ -96,6 +98,11 @@ def test_demo_start_on_sqlite_prints_the_url_and_the_login(tmp_path: Path) -> No
 OPERATOR_KEY = 'real-process-operator-key'
 
 
+def empty_app(db_url: str) -> dict[str, str]:
+    """The environment of an app on ``db_url`` (``sqlite://…`` or ``postgres://…``), no demo, the operator key set."""
+    return {'BALANCES_DB_URL': db_url, 'BALANCES_DEMO': '0', 'BALANCES_OPERATOR_KEY': OPERATOR_KEY}
+
+
 def provision_and_use(url: str) -> None:
     """Over real HTTP: a contract, a team, a purchase, a usage key, a batch of usage, and the balance it leaves."""
     with httpx.Client(base_url=f'{url}/api/v1', headers={'Authorization': f'Bearer {OPERATOR_KEY}'}) as operator:
@@ -126,11 +133,7 @@ def provision_and_use(url: str) -> None:
 
 
 def test_empty_start_on_sqlite_serves_the_api_over_real_http(tmp_path: Path) -> None:
-    env = {
-        'BALANCES_DB_URL': f'sqlite://{tmp_path}/api.sqlite3',
-        'BALANCES_DEMO': '0',
-        'BALANCES_OPERATOR_KEY': OPERATOR_KEY,
-    }
+    env = empty_app(f'sqlite://{tmp_path}/api.sqlite3')
     with running(env, tmp_path) as server:
         url = server.url
         assert not any('Sign in as' in line for line in server.lines)
@@ -142,7 +145,7 @@ def test_empty_start_on_sqlite_serves_the_api_over_real_http(tmp_path: Path) -> 
 
 
 def test_empty_start_on_postgres_migrates_and_serves_the_api(tmp_path: Path, postgres_url: str) -> None:
-    env = {'BALANCES_DB_URL': postgres_url, 'BALANCES_DEMO': '0', 'BALANCES_OPERATOR_KEY': OPERATOR_KEY}
+    env = empty_app(postgres_url)
     with running(env, tmp_path) as server:
         assert not any('Sign in as' in line for line in server.lines)
         provision_and_use(server.url)
@@ -165,19 +168,4 @@ def test_bad_configuration_is_named(tmp_path: Path) -> None:
 def _clean_database_between_lanes(request: pytest.FixtureRequest) -> None:
     """The PostgreSQL test shares the session's cluster: start it from an empty public schema."""
     if 'postgres_url' in request.fixturenames:
-        url = request.getfixturevalue('postgres_url')
-        subprocess.run(
-            [
-                sys.executable,
-                '-c',
-                f"""
-import asyncio, asyncpg
-async def main():
-    conn = await asyncpg.connect({url!r})
-    await conn.execute('DROP SCHEMA public CASCADE; CREATE SCHEMA public')
-    await conn.close()
-asyncio.run(main())
-""",
-            ],
-            check=True,
-        )
+        empty_schema(request.getfixturevalue('postgres_url'))

@@ -14,7 +14,7 @@ from services.reading.balances import HolderBalance
 from ui import dialogs
 from ui.board import BalanceBoard
 from ui.frame import frame, language
-from ui.guard import signed_in_admin
+from ui.guard import guard, signed_in_admin
 from ui.hub import SharedBoard, hub
 from ui.i18n import t
 from ui.usage_panel import UsagePanel
@@ -37,7 +37,9 @@ class BalancesView:
             ).classes('min-w-[16rem]').mark('contract')
         self.body = page.body
 
-    def switch_contract(self, event: ValueChangeEventArguments) -> None:
+    async def switch_contract(self, event: ValueChangeEventArguments) -> None:
+        if not await guard.allows(event.value):
+            return
         app.storage.user['contract'] = event.value
         ui.navigate.reload()
 
@@ -70,6 +72,8 @@ class BalancesView:
         return next(b for b in self.shared.model.holders if b.team == team)
 
     async def on_action(self, kind: str, team: int | None) -> None:
+        if not await guard.allows(self.contract.id):
+            return
         balance = self.balance(team)
         if kind == 'events':
             await dialogs.show_token_events(self.contract.id, balance, self.lang)
@@ -92,11 +96,11 @@ class BalancesView:
 
 
 async def balances_page() -> None:
-    admin_id = signed_in_admin()
-    if admin_id is None:  # the guard (ui.guard) sends such requests to sign in first; a page is never built for them
+    admin = signed_in_admin()
+    if admin is None:  # the guard (ui.guard) sends such requests to sign in first; a page is never built for them
         ui.navigate.to('/login')
         return
-    admin = await admins.admin_info(admin_id)
+    guard.watch()
     granted = await contracts.list_contracts(admin.contracts)
     if not granted:
         with frame(language(), signed_in_as=admin.email) as page, page.body:

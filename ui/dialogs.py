@@ -9,6 +9,7 @@ from services.accounts.contracts import TeamInfo
 from services.domain.errors import LedgerError
 from services.reading.balances import HolderBalance
 from services.reading.timeline import token_events
+from ui.guard import guard
 from ui.i18n import day, number, t
 
 
@@ -51,6 +52,8 @@ async def assign_tokens(contract_id: int, balance: HolderBalance, teams: list[Te
             return target.value, quantity.value.strip().replace(',', '.').replace(' ', '')
 
         async def show_preview() -> None:
+            if not await guard.allows(contract_id):
+                return
             chosen = request()
             preview.clear()
             if chosen is None:
@@ -75,6 +78,8 @@ async def assign_tokens(contract_id: int, balance: HolderBalance, teams: list[Te
                     )
 
         async def confirm() -> None:
+            if not await guard.allows(contract_id):
+                return
             chosen = request()
             if chosen is None:
                 return

@@ -15,8 +15,8 @@ from ui.i18n import LANGUAGES, t
 
 
 def language() -> str:
-    """The language this browser chose (English until it chooses)."""
-    return str(app.storage.user.get('lang', 'en'))
+    """The language this browser chose (English until it chooses; kept across sign-in in the session cookie)."""
+    return str(app.storage.user.get('lang') or app.storage.browser.get('lang') or 'en')
 
 
 def switch_language(event: ValueChangeEventArguments) -> None:

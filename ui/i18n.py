@@ -22,7 +22,12 @@ LABELS: dict[str, tuple[str, str]] = {
     'sign_out': ('Sign out', 'Se déconnecter'),
     'email': ('E-mail', 'Adresse e-mail'),
     'password': ('Password', 'Mot de passe'),
-    'wrong_login': ('Wrong e-mail or password', 'Adresse e-mail ou mot de passe incorrect'),
+    'wrong_login': ('Wrong e-mail or password.', 'Adresse e-mail ou mot de passe incorrect.'),
+    'try_again_at': (
+        'Too many attempts: try again after {time}.',
+        'Trop de tentatives\u00a0: réessayez après {time}.',
+    ),
+    'signed_out': ('You are signed out.', 'Vous êtes déconnecté.'),
     'contract': ('Contract', 'Contrat'),
     'flex': ('Flex tokens', 'Jetons Flex'),
     'cloud_credits': ('Shared cloud credits', 'Crédits cloud partagés'),

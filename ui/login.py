@@ -1,24 +1,31 @@
-"""Sign-in and sign-out; unauthenticated visits come here and go back where they were headed"""
+"""Sign-in: unauthenticated visits come here and go back where they were headed (``ui.guard`` does the rest)"""
+
+from urllib.parse import quote
 
 from nicegui import app, ui
 
-from services.accounts import admins
+from services.accounts import sessions
 from ui.frame import frame, language
-from ui.i18n import t
+from ui.guard import local_path
+from ui.i18n import moment, t
 
 
 def login_page(redirect_to: str = '/') -> None:
     lang = language()
-    if not redirect_to.startswith('/') or redirect_to.startswith('//'):
-        redirect_to = '/'  # only local destinations: no open redirect
+    redirect_to = local_path(redirect_to)
 
     async def sign_in() -> None:
-        admin = await admins.authenticate(email.value or '', password.value or '')
-        if admin is None:
-            error.set_text(t('wrong_login', lang))
+        client = ui.context.client
+        result = await sessions.sign_in(
+            email.value or '', password.value or '', address=client.ip or '', browser=str(app.storage.browser['id'])
+        )
+        if result.ticket is not None:
+            ui.navigate.to(f'/auth/enter?ticket={result.ticket}&redirect_to={quote(redirect_to)}')
             return
-        app.storage.user['admin_id'] = admin.id
-        ui.navigate.to(redirect_to)
+        message = t('wrong_login', lang)
+        if result.retry_at is not None:
+            message += ' ' + t('try_again_at', lang, time=moment(result.retry_at, lang))
+        error.set_text(message)
 
     with frame(lang) as page, page.body, ui.card().classes('self-center w-80 max-w-full q-mt-xl'):
         ui.label(t('sign_in', lang)).classes('text-h6')

@@ -19,6 +19,7 @@ from services.reading.exports import usage_csv, usage_csv_name
 from services.reading.live import LiveUpdate
 from services.reading.usage import UsageBreakdown, UsageSeries, usage_breakdown, usage_series
 from ui import charts
+from ui.guard import guard
 from ui.hub import SharedBoard, shared_reads
 from ui.i18n import number, t
 
@@ -89,16 +90,22 @@ class UsagePanel:
             )
 
     async def _set_by(self, event: object) -> None:
+        if not await guard.allows(self.contract_id):
+            return
         self.by = getattr(event, 'value', 'product')
         await self.reload()
 
     async def _set_preset(self, event: object) -> None:
+        if not await guard.allows(self.contract_id):
+            return
         preset = getattr(event, 'value', None)
         if preset:
             self.range = preset_range(preset, self.today)
             await self.reload()
 
     async def _set_custom(self, event: object) -> None:
+        if not await guard.allows(self.contract_id):
+            return
         value = getattr(event, 'value', None)
         if isinstance(value, dict) and value.get('from') and value.get('to'):
             try:
@@ -162,7 +169,9 @@ class UsagePanel:
         self.table.rows = [{'key': key, 'quantity': number(quantity, self.lang)} for key, quantity in self.rows]
         self.table.update()
 
-    def download(self) -> None:
+    async def download(self) -> None:
+        if not await guard.allows(self.contract_id):
+            return
         if self.report is not None:
             name = usage_csv_name(self.report, self.contract_id, *([self.team] if self.team is not None else []))
             ui.download.content(usage_csv(self.report).encode(), name, 'text/csv')

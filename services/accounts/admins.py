@@ -1,6 +1,7 @@
 """Administrators: argon2-hashed passwords, and the contracts each was granted"""
 
 import asyncio
+import re
 from dataclasses import dataclass
 from typing import cast
 
@@ -10,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from models import Admin, AdminGrant
 from services.accounts.contracts import get_contract
+from services.domain.checks import CONTROL, EMAIL
 from services.domain.errors import InvalidInput
 
 MIN_PASSWORD = 12
@@ -28,8 +30,7 @@ class AdminInfo:
 
 def _email(value: str) -> str:
     email = value.strip().lower() if isinstance(value, str) else ''
-    local, _, domain = email.partition('@')
-    if not local or '.' not in domain or len(email) > 254 or ' ' in email:
+    if len(email) > 254 or not re.fullmatch(EMAIL, email):
         raise InvalidInput('email', 'is not an e-mail address')
     return email
 
@@ -65,7 +66,8 @@ async def admin_info(admin_id: int) -> AdminInfo:
 
 async def authenticate(email: str, password: str) -> AdminInfo | None:
     """The administrator with this e-mail and password, or ``None`` (without saying which was wrong)."""
-    admin = await Admin.get_or_none(email=email.strip().lower()) if isinstance(email, str) else None
+    usable = isinstance(email, str) and len(email) <= 254 and not CONTROL.search(email)
+    admin = await Admin.get_or_none(email=email.strip().lower()) if usable else None
     try:
         await asyncio.to_thread(_hasher.verify, admin.password_hash if admin else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):

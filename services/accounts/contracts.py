@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 
 from models import Contract, Holder, Team
 from services.domain import regions
+from services.domain.checks import text_of
 from services.domain.errors import Conflict, InvalidInput, UnknownContract
 
 
@@ -42,10 +43,7 @@ def _info(contract: Contract) -> ContractInfo:
 
 
 def _name(value: str, field: str, max_length: int) -> str:
-    name = value.strip() if isinstance(value, str) else ''
-    if not 1 <= len(name) <= max_length:
-        raise InvalidInput(field, f'must be 1 to {max_length} characters')
-    return name
+    return text_of(value, field, max_length, strip=True)
 
 
 def check_timezone(timezone: str) -> str:

@@ -12,6 +12,8 @@ from services.domain.errors import InvalidInput
 
 MAX_RANGE_DAYS = 366
 DEFAULT_RANGE_DAYS = 90
+EARLIEST = date(1970, 1, 1)
+LATEST = date(9998, 12, 31)
 
 
 def local_date(instant: datetime, timezone: str) -> date:
@@ -32,6 +34,9 @@ class DateRange:
     end: date
 
     def __post_init__(self) -> None:
+        for field, day in (('from', self.start), ('to', self.end)):
+            if not EARLIEST <= day <= LATEST:
+                raise InvalidInput(field, f'must lie between {EARLIEST} and {LATEST}')
         if self.start > self.end:
             raise InvalidInput('from', f'{self.start} is after to ({self.end})')
         if self.days > MAX_RANGE_DAYS:

@@ -12,7 +12,8 @@ SCALE = 10_000
 MAX_INTEGER_DIGITS = 12
 MAX_UNITS = 10**MAX_INTEGER_DIGITS * SCALE - 1
 
-_PLAIN_DECIMAL = re.compile(r'^(\d+)(?:\.(\d+))?$')
+_PLAIN_DECIMAL = re.compile(r'[0-9]+(?:\.[0-9]+)?')  # ASCII digits only, matched whole (no trailing newline)
+MAX_TEXT = 40  # characters of a quantity written out; 12 + 1 + 4 needs 17
 
 
 class QuantityError(ValueError):
@@ -27,16 +28,31 @@ def parse(value: object) -> Decimal:
     if isinstance(value, (bool, float)):
         raise QuantityError('must be an exact decimal, not a floating-point number')
     if isinstance(value, int):
-        return Decimal(value)
+        return _bounded(Decimal(value))
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise QuantityError('must be a finite number')
-        return value
+        return _bounded(value)
     if isinstance(value, str):
-        if not _PLAIN_DECIMAL.match(value):
-            raise QuantityError(f'{value[:40]!r} is not a plain decimal (digits, an optional point and digits)')
-        return Decimal(value)
+        if len(value) > MAX_TEXT or not _PLAIN_DECIMAL.fullmatch(value):
+            raise QuantityError(
+                f'{value[:MAX_TEXT]!r} is not a plain decimal (digits 0-9, an optional point and digits)'
+            )
+        return _bounded(Decimal(value))
     raise QuantityError(f'must be a number or a decimal string, not {type(value).__name__}')
+
+
+def _bounded(number: Decimal) -> Decimal:
+    """Refuse magnitudes and precisions no quantity has before any arithmetic: ``1e999990`` is 7 characters of
+    JSON, and multiplying it out would hold the server for seconds."""
+    if number.is_zero():
+        return Decimal(0)
+    if number.adjusted() >= MAX_INTEGER_DIGITS:
+        raise QuantityError(f'has more than {MAX_INTEGER_DIGITS} integer digits')
+    _, digits, exponent = number.as_tuple()
+    if len(digits) > MAX_TEXT or (isinstance(exponent, int) and -exponent > MAX_TEXT):
+        raise QuantityError('has more than 4 fractional digits')
+    return number
 
 
 def to_units(value: object, *, allow_zero: bool = False) -> int:

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     storage_secret: SecretStr | None = Field(
         None, description='secret for session storage; unset: generated once into `data/storage_secret`'
     )
+    secure_cookies: Flag = Field(
+        False, description='`1` behind TLS: the session cookie is sent over HTTPS only (`Secure`)'
+    )
     regions: str = Field(
         '', description='extra regions or overrides, e.g. `MX=flex,CN=cloud_credits` (see `services/domain/regions.py`)'
     )

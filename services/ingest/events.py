@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from models import Contract
 from services.domain import regions
-from services.domain.checks import client_id_of, fingerprint, instant, units_of
+from services.domain.checks import client_id_of, fingerprint, instant, text_of, units_of
 from services.domain.errors import ClientIdConflict, InvalidInput, UnknownTeam, WrongMode
 
 MAX_BATCH = 1000
@@ -45,12 +45,6 @@ class CheckedBatch:
     duplicates: int
 
 
-def _text(value: object, field: str, max_length: int, index: int) -> str:
-    if not isinstance(value, str) or not value.strip() or len(value) > max_length:
-        raise InvalidInput(field, f'must be a non-blank string of at most {max_length} characters', index=index)
-    return value
-
-
 def _check(
     contract: Contract,
     holders: Mapping[int | None, int],
@@ -60,8 +54,8 @@ def _check(
     now: datetime,
 ) -> CheckedUsage:
     client_id = client_id_of(event.id, index=index)
-    user = _text(event.user, 'user', MAX_USER, index)
-    product = _text(event.product, 'product', MAX_PRODUCT, index)
+    user = text_of(event.user, 'user', MAX_USER, index=index)
+    product = text_of(event.product, 'product', MAX_PRODUCT, index=index)
     units = units_of(event.quantity, index=index)
     occurred_at = instant(event.occurred_at, 'occurred_at', index)
     if occurred_at > now + FUTURE_TOLERANCE:

@@ -84,7 +84,8 @@ async def holders_of(contract: Contract) -> dict[int | None, int]:
 
 
 async def lock_holders(conn: BaseDBAsyncClient, holder_ids: set[int]) -> None:
-    if database.is_postgres(conn):
+    """Lock the holders' rows for the transaction, in ascending id order (PostgreSQL; SQLite serialises anyway)."""
+    if holder_ids and database.is_postgres(conn):
         marks = ', '.join(database.placeholders(conn, len(holder_ids)))
         await conn.execute_query(
             # S608: the identifiers and parameter marks are the code's own; every value is bound
@@ -328,6 +329,10 @@ async def transfer(
 
     async def write() -> TransferResult:
         async with in_transaction() as conn:
+            # the two teams are locked before the id is looked up: a replay racing its original waits for it to
+            # commit and answers as a replay, instead of finding the tokens gone
+            holders = await holders_of(contract)
+            await lock_holders(conn, {holders[t] for t in (from_team, to_team) if t is not None and t in holders})
             done = await Transfer.filter(contract_id=contract.id, client_id=client_id).using_db(conn).first()
             if done is not None:
                 if done.fingerprint != digest:

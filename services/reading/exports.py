@@ -1,4 +1,9 @@
-"""Usage reports as CSV: one writer for the API's ``usage.csv`` and the page's download"""
+"""Usage reports as CSV: one writer for the API's ``usage.csv`` and the page's download
+
+A product or user named ``=HYPERLINK(…)`` must not become a formula in the administrator's spreadsheet: a cell
+starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading apostrophe (OWASP's rule for
+CSV injection), which spreadsheets hide and which leaves the value readable.
+"""
 
 import csv
 import io
@@ -7,12 +12,20 @@ from datetime import date
 from services.domain.quantity import format_quantity
 from services.reading.usage import UsageBreakdown
 
+FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
+
+
+def cell(text: str) -> str:
+    """A text cell that no spreadsheet will take for a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
 
 def key_text(key: object) -> str:
-    """A report key as a cell: a product or user as it is, a date as ``YYYY-MM-DD``, no team as empty."""
+    """A report key as a cell: a product or user as it is (never a formula), a date as ``YYYY-MM-DD``, no team as
+    empty."""
     if key is None:
         return ''
-    return key.isoformat() if isinstance(key, date) else str(key)
+    return key.isoformat() if isinstance(key, date) else cell(str(key))
 
 
 def usage_csv(report: UsageBreakdown) -> str:

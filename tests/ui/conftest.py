@@ -5,6 +5,8 @@ through the services.
 """
 
 import asyncio
+import base64
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,7 +16,7 @@ import pytest
 from nicegui.testing import User
 
 from services import ledger
-from services.accounts import admins, contracts
+from services.accounts import admins, contracts, sessions
 from services.infrastructure.clock import utcnow
 from services.ingest.events import UsageInput
 from ui.board import BalanceBoard, Card, card_key
@@ -76,10 +78,37 @@ async def seeded(user: User) -> Seeded:
 
 
 async def sign_in(user: User, email: str = 'admin@example.com', password: str = PASSWORD) -> None:
+    """Sign in through the page, as a person does; when it succeeds, land on the page (the simulation remembers
+    the ticket's URL as the current one, where a browser remembers where the redirect led)."""
     await user.open('/login')
     user.find(marker='email').type(email)
     user.find(marker='password').type(password)
     user.find(marker='sign-in').click()
+    for _ in range(100):
+        if 'token' in browser_session(user) or user.find(marker='login-error').elements.pop().text:  # type: ignore[attr-defined]
+            break
+        await asyncio.sleep(0.02)
+    if 'token' in browser_session(user):
+        await user.open('/')
+
+
+def browser_session(user: User) -> dict[str, object]:
+    """What the session cookie of this simulated browser says (its id, and its token once signed in)."""
+    return session_of(user.http_client.cookies.get('session'))
+
+
+def session_of(cookie: str | None) -> dict[str, object]:
+    """The content of a session cookie (signed, not encrypted: its signature is what the server checks)."""
+    return dict(json.loads(base64.b64decode(cookie.split('.')[0]))) if cookie else {}
+
+
+async def enter_as(user: User, email: str = 'admin@example.com') -> None:
+    """Sign another simulated browser in without its page (the simulation sends a second browser's navigation to
+    the first one): the same ticket and ``/auth/enter`` the page uses."""
+    await user.open('/login')
+    result = await sessions.sign_in(email, PASSWORD, address='test', browser=str(browser_session(user)['id']))
+    assert result.ticket is not None
+    await user.open(f'/auth/enter?ticket={result.ticket}')
 
 
 def choose(user: User, marker: str, value: object) -> None:

@@ -2,13 +2,11 @@
 is pushed"""
 
 import asyncio
-import base64
-import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from nicegui import app, core
+from nicegui import core
 from nicegui.testing import User
 
 from services import ledger
@@ -17,7 +15,7 @@ from services.infrastructure.clock import utcnow
 from services.ingest.events import UsageInput
 from services.reading import live
 from services.reading.balances import contract_balances
-from tests.ui.conftest import Seeded, card, open_board, sign_in, until
+from tests.ui.conftest import Seeded, card, enter_as, open_board, sign_in, until
 from ui.board import BalanceBoard
 from ui.hub import hub
 
@@ -51,12 +49,7 @@ async def settled() -> None:
 
 
 async def open_another_page(other: User) -> None:
-    """Sign in as another simulated browser and open the page. (The simulation sends a second user's navigation
-    after sign-in to the first user, so this one opens the page itself once its session is signed in.)"""
-    await sign_in(other)
-    session = json.loads(base64.b64decode(other.http_client.cookies['session'].split('.')[0]))['id']
-    await until(lambda: app.storage._users[session].get('admin_id'))
-    await other.open('/')
+    await enter_as(other)
     await open_board(other)
 
 
