@@ -16,7 +16,7 @@ from services.infrastructure.database import close_database, open_database
 from services.infrastructure.settings import ConfigError, Settings
 from services.reading import live
 from ui import install as install_pages
-from ui.hub import hub
+from ui.hub import hub, shared_reads
 
 try:
     settings = Settings.from_env()
@@ -47,6 +47,8 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
                 f'Demo administrator: {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD} (if the demo data set is loaded)',
                 flush=True,
             )
+    hub.reset()
+    shared_reads.results.clear()
     live.registry.start()
     await bus.start_listener(settings.db_url)
     feed_leader = coordination.Leadership(settings.db_url, coordination.DEMO_FEED)
@@ -66,7 +68,7 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
         stats = {'live': vars(live.registry.totals()), 'broadcasts': hub.broadcasts(), 'census': diagnostics.census()}
         diagnostics.write(settings.stats, stats)
     await live.registry.close()
-    hub.boards.clear()
+    hub.reset()
     await bus.stop_listener()
     await close_database()
 

@@ -104,6 +104,11 @@ class BoardHub:
         self.sent = 0  # broadcasts of the boards already detached
         self._lock = asyncio.Lock()
 
+    def reset(self) -> None:
+        """Start empty, with a lock of the running event loop (the tests run the app once per loop)."""
+        self.boards.clear()
+        self._lock = asyncio.Lock()
+
     def broadcasts(self) -> int:
         return self.sent + sum(shared.sent for shared in self.boards.values())
 
