@@ -49,6 +49,8 @@ class BalancesView:
             with self.body:
                 spinner = ui.spinner(size='lg').classes('self-center').mark('loading')
             await ui.context.client.connected()
+            if ui.context.client.is_deleted:  # pruned while it waited: load nothing for it (its app run may be over)
+                return
             spinner.delete()
         try:
             self._shared = shared = await hub.attach(self.contract, self.lang)

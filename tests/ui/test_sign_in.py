@@ -1,9 +1,14 @@
 """Sign-in, sign-out, and what another tenant's administrator cannot see"""
 
+import asyncio
+
+from nicegui import Client
 from nicegui.testing import User
 
-from tests.ui.conftest import Seeded, open_board, sign_in
+from services.accounts import sessions
+from tests.ui.conftest import PASSWORD, Seeded, browser_session, open_board, sign_in
 from ui.board import BalanceBoard
+from ui.hub import hub
 
 
 def titles(board: BalanceBoard) -> list[str]:
@@ -39,3 +44,15 @@ async def test_another_tenant_sees_only_its_contract(user: User, seeded: Seeded)
     assert titles(await open_board(user)) == ['X']
     await user.should_not_see('Atelier')
     await user.should_not_see('Construtora')
+
+
+async def test_a_page_closed_while_it_waits_for_its_socket_loads_nothing(user: User, seeded: Seeded) -> None:
+    await user.open('/login')
+    browser = str(browser_session(user)['id'])
+    result = await sessions.sign_in('admin@example.com', PASSWORD, address='test', browser=browser)
+    await user.http_client.get(f'/auth/enter?ticket={result.ticket}')
+    assert (await user.http_client.get('/')).status_code == 200  # the frame; the board waits for the socket
+    waiting = next(c for c in Client.instances.values() if c.request and c.request.url.path == '/')
+    waiting.delete()  # a tab closed at once: NiceGUI prunes the client that never connected
+    await asyncio.sleep(0.1)
+    assert not hub.boards  # nothing loaded for it, nothing left attached (and nothing read from a closed database)
