@@ -4,16 +4,16 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from api import errors, hardening, operator, reading, writing
+from api import errors, hardening, operator, planning, reading, writing
 
 MAX_BODY = 1_000_000
 EVERY_METHOD = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
 PREFIX = '/api/v1'
 router = APIRouter(prefix=PREFIX, max_body_size=MAX_BODY)
-for part in (operator.router, writing.router, reading.router):
+for part in (operator.router, writing.router, reading.router, planning.router):
     router.include_router(part)
-PARTS = [route for part in (operator.router, writing.router, reading.router) for route in part.routes]
+PARTS = [route for part in (operator.router, writing.router, reading.router, planning.router) for route in part.routes]
 
 
 @router.get('/health', tags=['health'], operation_id='health')

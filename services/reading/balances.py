@@ -91,7 +91,7 @@ async def contract_balances(
     now = resolve(now)
     contract = await get_contract(contract_id)
     async with database.snapshot() as conn:
-        cards = await _holders(conn, contract, holders)
+        cards = await holder_rows(conn, contract, holders)
         tallies = await _tallies(conn, contract, [holder for holder, _, _ in cards], now)
         usage = await distinct_usage_90_days(contract, now, None if holders is None else [h for h, _, _ in cards])
     today = local_date(now, contract.timezone)
@@ -102,7 +102,7 @@ async def contract_balances(
     return ContractBalances(contract, now, balances, min(instants, default=None))
 
 
-async def _holders(
+async def holder_rows(
     conn: BaseDBAsyncClient, contract: ContractInfo, only: Collection[int] | None
 ) -> list[tuple[int, int | None, str | None]]:
     """(holder id, team id, team name) in the order of the page: by team name, or the pool alone."""

@@ -47,6 +47,8 @@ ROUTES = [
     Route('GET', '/contracts/{c}/events', 'balances:read'),
     Route('GET', '/contracts/{c}/usage', 'balances:read'),
     Route('GET', '/contracts/{c}/usage.csv', 'balances:read'),
+    Route('GET', '/contracts/{c}/lots', 'balances:read'),
+    Route('GET', '/contracts/{c}/forecast', 'balances:read'),
 ]
 CALLERS = ['no key', 'unknown key', 'wrong scope', "other contract's key", 'operator']
 

@@ -1,0 +1,291 @@
+"""Run-out forecast, tokens that will expire unused, and transfers that would save them
+
+The projection is the spec's, deliberately simple so that every number can be checked by hand:
+
+- ``daily_rate``: the holder's usage that occurred in the last 28 complete days (contract time zone, today
+  excluded), divided by 28, rounded half-even to 4 decimals;
+- from tomorrow on, each day first loses the lots whose expiry date it is (what they still hold *expires unused*
+  on that date), then consumes ``daily_rate`` from the remaining lots in consumption order;
+- ``runs_out_on`` is the first day the lots cannot cover in full (``None`` at rate 0, or beyond 365 days).
+
+It runs from expiry to expiry rather than day by day — O(lots), exact in integer units. A suggestion moves tokens
+a team will let expire to a team that would use them before they do; each is checked by projecting both teams
+after exactly the transfer the ledger would make (same draws, same consumption order), so that what it says it
+recovers is what the projection then shows.
+"""
+
+import copy
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from services.accounts.contracts import ContractInfo, get_contract
+from services.domain.dates import DateRange, local_date
+from services.domain.errors import UnknownTeam, WrongMode
+from services.domain.quantity import SCALE, from_units
+from services.infrastructure import database
+from services.infrastructure.clock import resolve
+from services.ledger.allocation import LotState, allocate, consumption_order
+from services.reading.balances import holder_rows
+from services.reading.lots import read_lots
+from services.reading.usage import daily_trend
+
+WINDOW_DAYS = 28
+HORIZON_DAYS = 365
+MAX_SUGGESTIONS = 20
+ONE_TOKEN = SCALE
+
+
+@dataclass(frozen=True)
+class Projection:
+    """What a holder's lots become at a daily rate: the first day it runs short (``None`` if never, at any
+    distance), and what expires unused, by date; ``leftover`` by lot id."""
+
+    runs_out_on: date | None
+    expires_unused: tuple[tuple[date, int], ...]
+    leftover: dict[int, int]
+
+    @property
+    def unused_total(self) -> int:
+        return sum(units for _, units in self.expires_unused)
+
+
+def project(lots: Iterable[LotState], rate: int, today: date, timezone: str) -> Projection:
+    """Project ``lots`` (those usable now) from tomorrow at ``rate`` units a day (see the module's rules)."""
+    pending = sorted((lot for lot in lots if lot.remaining > 0), key=consumption_order)
+    remaining = {lot.id: lot.remaining for lot in pending}
+    expires_on = {lot.id: local_date(lot.expires_at, timezone) for lot in pending}
+    unused: dict[date, int] = defaultdict(int)
+    leftover: dict[int, int] = {}
+    current, runs_out = today, None
+
+    def expire(lot: LotState) -> None:
+        if remaining[lot.id]:
+            unused[expires_on[lot.id]] += remaining[lot.id]
+            leftover[lot.id] = remaining[lot.id]
+
+    while True:
+        following = current + timedelta(days=1)
+        for lot in pending:
+            if expires_on[lot.id] <= following:
+                expire(lot)
+        pending = [lot for lot in pending if expires_on[lot.id] > following and remaining[lot.id]]
+        if rate <= 0:
+            for lot in pending:
+                expire(lot)
+            break
+        if not pending:
+            runs_out = following
+            break
+        next_expiry = min(expires_on[lot.id] for lot in pending)
+        days = (next_expiry - following).days
+        usable = sum(remaining[lot.id] for lot in pending)
+        if usable // rate < days:
+            runs_out = following + timedelta(days=usable // rate)
+            break
+        needed = days * rate
+        for lot in pending:
+            take = min(needed, remaining[lot.id])
+            remaining[lot.id] -= take
+            needed -= take
+            if not needed:
+                break
+        current = next_expiry - timedelta(days=1)
+    return Projection(runs_out, tuple(sorted((day, units) for day, units in unused.items() if units)), leftover)
+
+
+def within_horizon(runs_out_on: date | None, today: date) -> date | None:
+    """The run-out date as the forecast reports it: ``None`` beyond ``HORIZON_DAYS``."""
+    return runs_out_on if runs_out_on is not None and (runs_out_on - today).days <= HORIZON_DAYS else None
+
+
+def daily_rate(units_in_window: int) -> int:
+    """Units a day: the window's usage divided by 28, rounded half-even to whole units (4 decimals)."""
+    return int((Decimal(units_in_window) / WINDOW_DAYS).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+@dataclass(frozen=True)
+class HolderInput:
+    """What a holder's forecast is made of: its lots usable now, and its daily rate (units)."""
+
+    holder: int
+    team: int | None
+    team_name: str | None
+    lots: tuple[LotState, ...]
+    rate: int
+
+
+@dataclass(frozen=True)
+class HolderForecast:
+    team: int | None
+    team_name: str | None
+    available: Decimal
+    daily_rate: Decimal
+    runs_out_on: date | None
+    days_left: int | None
+    expires_unused: tuple[tuple[date, Decimal], ...]
+    expires_unused_total: Decimal
+    holder: int = 0
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    from_team: int
+    from_team_name: str
+    to_team: int
+    to_team_name: str
+    quantity: Decimal
+    expires_at: datetime
+    recovers: Decimal
+
+
+@dataclass(frozen=True)
+class ContractForecast:
+    contract: ContractInfo
+    as_of: datetime
+    holders: tuple[HolderForecast, ...]
+    suggestions: tuple[Suggestion, ...]
+    window_days: int = WINDOW_DAYS
+
+
+def holder_forecast(holder: HolderInput, today: date, timezone: str) -> HolderForecast:
+    """The forecast of one holder."""
+    projection = project(holder.lots, holder.rate, today, timezone)
+    runs_out = within_horizon(projection.runs_out_on, today)
+    return HolderForecast(
+        team=holder.team,
+        team_name=holder.team_name,
+        available=from_units(sum(lot.remaining for lot in holder.lots)),
+        daily_rate=from_units(holder.rate),
+        runs_out_on=runs_out,
+        days_left=(runs_out - today).days if runs_out else None,
+        expires_unused=tuple((day, from_units(units)) for day, units in projection.expires_unused),
+        expires_unused_total=from_units(projection.unused_total),
+        holder=holder.holder,
+    )
+
+
+def _later_or_same(after: date | None, before: date | None) -> bool:
+    """Whether a run-out date is no earlier than another (``None``: never)."""
+    return after is None or (before is not None and after >= before)
+
+
+def _transferred(
+    source: HolderInput, target: HolderInput, units: int, now: datetime, next_id: int
+) -> tuple[list[LotState], list[LotState]] | None:
+    """Both holders' lots after the transfer the ledger would make (same draws, the moved parts created last)."""
+    source_lots = copy.deepcopy(list(source.lots))
+    draws = allocate(source_lots, units, now)
+    if draws is None:
+        return None
+    moved = [
+        LotState(next_id + n, target.holder, take, take, lot.purchased_at, lot.expires_at)
+        for n, (lot, take) in enumerate(draws)
+    ]
+    return source_lots, [*copy.deepcopy(list(target.lots)), *moved]
+
+
+def suggestions(holders: Sequence[HolderInput], now: datetime, timezone: str) -> tuple[Suggestion, ...]:
+    """Transfers between teams that lower the contract's tokens expiring unused, largest recovery first (at most
+    20); each leaves its source's run-out date where it was or later."""
+    today = local_date(now, timezone)
+    teams = [holder for holder in holders if holder.team is not None]
+    base = {holder.holder: project(holder.lots, holder.rate, today, timezone) for holder in teams}
+    next_id = 1 + max((lot.id for holder in teams for lot in holder.lots), default=0)
+    found: list[Suggestion] = []
+    for source in teams:
+        waste = base[source.holder].unused_total
+        usable = sorted(
+            (lot for lot in source.lots if lot.remaining > 0 and lot.expires_at > now), key=consumption_order
+        )
+        if not waste or not usable:
+            continue
+        first = usable[0].expires_at  # a transfer takes these first: the suggestion moves only tokens of this expiry
+        if local_date(first, timezone) <= today + timedelta(days=1):
+            continue  # gone before anyone's projected tomorrow
+        upper = min(waste, sum(lot.remaining for lot in usable if lot.expires_at == first))
+        for target in teams:
+            if target is source or target.rate <= 0:
+                continue
+            units = _absorbable(target, usable[0], upper, today, timezone, next_id)
+            if units >= ONE_TOKEN:
+                units -= units % ONE_TOKEN  # whole tokens, as a person would move them
+            if units <= 0:
+                continue
+            after = _transferred(source, target, units, now, next_id)
+            if after is None:
+                continue
+            source_after = project(after[0], source.rate, today, timezone)
+            target_after = project(after[1], target.rate, today, timezone)
+            before = base[source.holder].unused_total + base[target.holder].unused_total
+            recovers = before - source_after.unused_total - target_after.unused_total
+            if recovers > 0 and _later_or_same(source_after.runs_out_on, base[source.holder].runs_out_on):
+                found.append(
+                    Suggestion(
+                        source.team or 0,
+                        source.team_name or '',
+                        target.team or 0,
+                        target.team_name or '',
+                        from_units(units),
+                        first,
+                        from_units(recovers),
+                    )
+                )
+    found.sort(key=lambda s: (-s.recovers, s.from_team_name, s.to_team_name, s.from_team, s.to_team))
+    return tuple(found[:MAX_SUGGESTIONS])
+
+
+def _absorbable(target: HolderInput, like: LotState, units: int, today: date, timezone: str, next_id: int) -> int:
+    """How much of ``units`` tokens expiring with ``like`` the target would use before they expire."""
+    extra = LotState(next_id, target.holder, units, units, like.purchased_at, like.expires_at)
+    projection = project([*target.lots, extra], target.rate, today, timezone)
+    return units - projection.leftover.get(extra.id, 0)
+
+
+async def rates(contract: ContractInfo, today: date) -> dict[int | None, int]:
+    """Units a day per team (Flex) or for the pool (``None``, cloud credits), from the last 28 complete days."""
+    window = DateRange(today - timedelta(days=WINDOW_DAYS), today - timedelta(days=1))
+    trend = await daily_trend(contract.id, window)
+    return {team: daily_rate(sum(int(value * SCALE) for value in values)) for team, values in trend.totals.items()}
+
+
+async def forecast_inputs(contract: ContractInfo, now: datetime) -> list[HolderInput]:
+    """Every holder's lots usable now and its rate, in the order of the balances, read in one snapshot."""
+    today = local_date(now, contract.timezone)
+    async with database.snapshot() as conn:
+        holders = await holder_rows(conn, contract, None)
+        lots = await read_lots(contract)
+        per_day = await rates(contract, today)
+    by_holder: dict[int, list[LotState]] = defaultdict(list)
+    for row in lots:
+        if row.lot.remaining > 0 and row.lot.expires_at > now:
+            by_holder[row.lot.holder_id].append(row.lot)
+    return [
+        HolderInput(holder, team, name, tuple(by_holder[holder]), per_day.get(team if contract.is_flex else None, 0))
+        for holder, team, name in holders
+    ]
+
+
+async def contract_forecast(
+    contract_id: int, *, team: int | None = None, now: datetime | None = None
+) -> ContractForecast:
+    """Every holder's forecast (one team's with ``team``) and the contract's transfer suggestions (Flex only; with
+    ``team``, those from or to it).
+
+    Refuses with ``UnknownContract``, ``UnknownTeam``, or ``WrongMode`` (``team`` given for cloud credits).
+    """
+    now = resolve(now)
+    contract = await get_contract(contract_id)
+    if team is not None and not contract.is_flex:
+        raise WrongMode('team', 'must be omitted: shared cloud credits are held by the contract')
+    inputs = await forecast_inputs(contract, now)
+    if team is not None and team not in {holder.team for holder in inputs}:
+        raise UnknownTeam(team)
+    today = local_date(now, contract.timezone)
+    shown = [holder_forecast(h, today, contract.timezone) for h in inputs if team is None or h.team == team]
+    found = suggestions(inputs, now, contract.timezone) if contract.is_flex else ()
+    if team is not None:
+        found = tuple(s for s in found if team in (s.from_team, s.to_team))
+    return ContractForecast(contract, now, tuple(shown), found)
