@@ -11,6 +11,8 @@ from nicegui import app, ui
 
 import api
 from services import demo
+from services.alerts.delivery import DeliveryConfig, Sender, release_claims
+from services.alerts.watch import AlertWatch
 from services.infrastructure import bus, coordination, diagnostics
 from services.infrastructure.database import close_database, open_database
 from services.infrastructure.settings import ConfigError, Settings
@@ -23,7 +25,7 @@ try:
 except ConfigError as error:
     sys.exit(f'Balances cannot start: {error}')
 
-api.install(app, settings.operator)
+api.install(app, settings.operator, webhook_allow_private=settings.webhook_allow_private)
 install_pages()
 
 # NiceGUI does not await async on_startup handlers; a lifespan is awaited before the first request is served.
@@ -51,6 +53,15 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
     shared_reads.results.clear()
     live.registry.start()
     await bus.start_listener(settings.db_url)
+    # every process sends what is due in the outbox; one process of the deployment evaluates the rules
+    sender = Sender(
+        DeliveryConfig(settings.smtp, settings.mail_from, settings.served_url, settings.webhook_allow_private)
+    )
+    await release_claims()
+    sender.start()
+    watch = AlertWatch(settings.db_url, sender)
+    watch.start()
+    app.state.alerts = sender
     feed_leader = coordination.Leadership(settings.db_url, coordination.DEMO_FEED)
     if settings.demo and settings.demo_feed:
         feed = demo.LiveFeed()
@@ -64,6 +75,8 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
         print(f'Balances is serving on http://{settings.host}:{settings.port}', flush=True)
         yield
     await feed_leader.release()
+    await watch.stop()
+    await sender.stop()
     if settings.stats:
         stats = {'live': vars(live.registry.totals()), 'broadcasts': hub.broadcasts(), 'census': diagnostics.census()}
         diagnostics.write(settings.stats, stats)

@@ -4,16 +4,20 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from api import errors, hardening, operator, planning, reading, writing
+from api import alerts, errors, hardening, operator, planning, reading, writing
 
 MAX_BODY = 1_000_000
 EVERY_METHOD = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
 PREFIX = '/api/v1'
 router = APIRouter(prefix=PREFIX, max_body_size=MAX_BODY)
-for part in (operator.router, writing.router, reading.router, planning.router):
+for part in (operator.router, writing.router, reading.router, planning.router, alerts.router):
     router.include_router(part)
-PARTS = [route for part in (operator.router, writing.router, reading.router, planning.router) for route in part.routes]
+PARTS = [
+    route
+    for part in (operator.router, writing.router, reading.router, planning.router, alerts.router)
+    for route in part.routes
+]
 
 
 @router.get('/health', tags=['health'], operation_id='health')
@@ -52,9 +56,10 @@ async def elsewhere(request: Request, path: str) -> Response:
     return JSONResponse({'detail': f'use {allow}'}, status_code=405, headers={'Allow': allow})
 
 
-def install(app: FastAPI, operator_key: str | None) -> None:
+def install(app: FastAPI, operator_key: str | None, *, webhook_allow_private: bool = False) -> None:
     """Mount the API on an app (NiceGUI's, or a bare FastAPI app in the tests)."""
     app.state.operator_key = operator_key
+    app.state.webhook_allow_private = webhook_allow_private
     app.include_router(router)
     errors.install(app)
     hardening.install(app)

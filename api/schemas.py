@@ -41,7 +41,7 @@ Quantity = Annotated[
     ),
 ]
 QuantityOut = Annotated[str, Field(description='an exact decimal, as a string', examples=['1250.5'])]
-Scope = Literal['usage:write', 'balances:read', 'transfers:write']
+Scope = Literal['usage:write', 'balances:read', 'transfers:write', 'alerts:write']
 
 
 def _no_control_characters(value: object) -> object:

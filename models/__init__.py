@@ -1,12 +1,13 @@
 """Tortoise models of Balances: tables, fields, indexes and constraints, nothing else."""
 
 from models.access import Admin, AdminGrant, AdminSession, ApiKey, SignInFailure
+from models.alerts import Alert, AlertDelivery, AlertRule, AlertSeen, AlertState
 from models.contract import Contract, Holder, Team
 from models.ledger import LedgerEntry, Lot, Transfer
 from models.usage import UsageAhead, UsageByProduct, UsageByUser, UsageEvent, UsageSeen, UsageTotal
 
 APP_LABEL = 'balances'
-MODEL_MODULES = ['models.contract', 'models.ledger', 'models.usage', 'models.access']
+MODEL_MODULES = ['models.contract', 'models.ledger', 'models.usage', 'models.access', 'models.alerts']
 
 __all__ = [
     'APP_LABEL',
@@ -14,6 +15,11 @@ __all__ = [
     'Admin',
     'AdminGrant',
     'AdminSession',
+    'Alert',
+    'AlertDelivery',
+    'AlertRule',
+    'AlertSeen',
+    'AlertState',
     'ApiKey',
     'Contract',
     'Holder',

@@ -12,6 +12,7 @@ class Admin(Model):
     id = fields.IntField(primary_key=True)
     email = fields.CharField(max_length=254, unique=True)
     password_hash = fields.CharField(max_length=200)
+    language = fields.CharField(max_length=8, null=True)  # the page's and the e-mails' language, once chosen
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

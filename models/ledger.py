@@ -23,6 +23,10 @@ class Transfer(Model):
     )
     quantity = fields.BigIntField()
     created_at = fields.DatetimeField()
+    made_by = fields.CharField(max_length=300, null=True)  # an administrator's e-mail, or the API key that asked
+    undoes: fields.ForeignKeyNullableRelation['Transfer'] = fields.ForeignKeyField(
+        'balances.Transfer', related_name='undone_by', null=True, on_delete=fields.RESTRICT
+    )
 
     class Meta:
         table = 'transfer'

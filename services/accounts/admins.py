@@ -73,3 +73,20 @@ async def authenticate(email: str, password: str) -> AdminInfo | None:
     except (VerificationError, InvalidHashError):
         return None
     return await admin_info(admin.id) if admin else None
+
+
+async def contract_admin_emails(contract_id: int) -> list[str]:
+    """The e-mail addresses of the contract's administrators, sorted."""
+    emails = await AdminGrant.filter(contract_id=contract_id).values_list('admin__email', flat=True)
+    return sorted(str(email) for email in emails)
+
+
+async def set_language(admin_id: int, lang: str) -> None:
+    """Remember the language an administrator chose (the page's and their e-mails')."""
+    await Admin.filter(id=admin_id).update(language=lang)
+
+
+async def language_of(admin_id: int) -> str | None:
+    """The language an administrator chose, if they chose one."""
+    found = await Admin.filter(id=admin_id).values_list('language', flat=True)
+    return str(found[0]) if found and found[0] else None

@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models import Contract, Holder, Team
-from services.domain import regions
+from models import AlertRule, Contract, Holder, Team
+from services.domain import alerting, regions
 from services.domain.checks import text_of
 from services.domain.errors import Conflict, InvalidInput, UnknownContract
+from services.domain.quantity import SCALE
+from services.infrastructure.clock import utcnow
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,8 @@ def check_timezone(timezone: str) -> str:
 
 
 async def create_contract(name: str, region: str, timezone: str = 'UTC') -> ContractInfo:
-    """Create a contract whose region (ISO 3166-1 alpha-2) fixes its mode, with the pool of a cloud-credit one.
+    """Create a contract whose region (ISO 3166-1 alpha-2) fixes its mode, with the pool of a cloud-credit one and
+    the seed's alert rule (tokens expiring within 90 days, every holder, e-mailed to its administrators).
 
     Refuses with ``InvalidInput`` naming ``name`` (1 to 200 characters), ``region`` (unknown) or ``timezone``."""
     name = _name(name, 'name', 200)
@@ -69,6 +72,14 @@ async def create_contract(name: str, region: str, timezone: str = 'UTC') -> Cont
         contract = await Contract.create(name=name, region=code, mode=mode, timezone=timezone, using_db=conn)
         if mode == regions.CLOUD_CREDITS:
             await Holder.create(contract=contract, team=None, using_db=conn)
+        await AlertRule.create(
+            contract=contract,
+            kind=alerting.SEED_KIND,
+            threshold=alerting.SEED_DAYS * SCALE,
+            to_admins=True,
+            created_at=utcnow(),
+            using_db=conn,
+        )
     return _info(contract)
 
 

@@ -69,3 +69,9 @@ class ClientIdConflict(Conflict):
 class TransfersNotAvailable(Conflict):
     def __init__(self) -> None:
         super().__init__('transfers between teams exist only for Flex contracts; cloud credits are one shared pool')
+
+
+class UnknownRule(NotFound):
+    def __init__(self, rule_id: object) -> None:
+        super().__init__(f'alert rule {rule_id} does not exist in this contract')
+        self.rule_id = rule_id

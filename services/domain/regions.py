@@ -81,3 +81,11 @@ def region_table() -> dict[str, Mode]:
 def mode_of(region: str) -> Mode | None:
     """The mode of a region (ISO 3166-1 alpha-2), or ``None`` when the region is unknown."""
     return region_table().get(region.upper())
+
+
+REGION_LANGUAGES = {'FR': 'fr', 'BE': 'fr', 'LU': 'fr', 'MC': 'fr', 'BR': 'pt', 'PT': 'pt', 'AO': 'pt', 'MZ': 'pt'}
+
+
+def language_of_region(region: str) -> str:
+    """The language notices of a contract of this region are written in when the reader's own is not known."""
+    return REGION_LANGUAGES.get(region.upper(), 'en')

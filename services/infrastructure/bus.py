@@ -24,6 +24,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from services.infrastructure import database
 
 CHANNEL = 'balances_ledger'
+ALERTS_CHANNEL = 'balances_alerts'  # payload: the contract id whose alert history grew
 EVERYTHING = 0  # not a contract id: "refresh whatever you show"
 APPLICATION_NAME = 'balances-listener'
 MAX_PAYLOAD = 7_000  # bytes; PostgreSQL refuses notifications over 8,000
@@ -52,6 +53,7 @@ class Change:
 
 
 ledger_changed: Event[Change] = Event()
+alerts_changed: Event[int] = Event()
 _listener: 'Listener | None' = None
 
 
@@ -68,6 +70,18 @@ def publish(contract_id: int, holders: Collection[int]) -> None:
         ledger_changed.emit(Change(contract_id, frozenset(holders)))
 
 
+async def announce_alerts(conn: BaseDBAsyncClient, contract_id: int) -> None:
+    """Inside the transaction that records alerts: on PostgreSQL, tell every process when it commits."""
+    if database.is_postgres(conn):
+        await conn.execute_query(f"SELECT pg_notify('{ALERTS_CHANNEL}', $1)", [str(contract_id)])
+
+
+def publish_alerts(contract_id: int) -> None:
+    """After alerts were recorded: tell this process's pages, unless the PostgreSQL listener will."""
+    if _listener is None:
+        alerts_changed.emit(contract_id)
+
+
 def subscribe(callback: Callable[[Change], Any]) -> None:
     """Call ``callback`` with every change, for the life of the process (also when subscribed from a page)."""
     ledger_changed.subscribe(callback, unsubscribe_on_delete=False)
@@ -76,6 +90,16 @@ def subscribe(callback: Callable[[Change], Any]) -> None:
 def unsubscribe(callback: Callable[[Change], Any]) -> None:
     """Stop calling ``callback`` with changes."""
     ledger_changed.unsubscribe(callback)
+
+
+def subscribe_alerts(callback: Callable[[int], Any]) -> None:
+    """Call ``callback`` with the id of each contract whose alert history grew (``EVERYTHING``: maybe any)."""
+    alerts_changed.subscribe(callback, unsubscribe_on_delete=False)
+
+
+def unsubscribe_alerts(callback: Callable[[int], Any]) -> None:
+    """Stop calling ``callback`` with alert changes."""
+    alerts_changed.unsubscribe(callback)
 
 
 class Listener:
@@ -105,11 +129,16 @@ class Listener:
         self.connection = await asyncpg.connect(self.dsn, server_settings={'application_name': APPLICATION_NAME})
         self.connection.add_termination_listener(lambda _connection: self._dropped.set())
         await self.connection.add_listener(CHANNEL, self._on_notify)
+        await self.connection.add_listener(ALERTS_CHANNEL, self._on_alerts)
         self._dropped.clear()
 
     def _on_notify(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         if change := Change.decode(payload):
             ledger_changed.emit(change)
+
+    def _on_alerts(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        if payload.isdigit():
+            alerts_changed.emit(int(payload))
 
     async def _watch(self) -> None:
         delay = 0.1
@@ -133,6 +162,7 @@ class Listener:
             delay = 0.1
             self.reconnects += 1
             ledger_changed.emit(Change(EVERYTHING))
+            alerts_changed.emit(EVERYTHING)
 
 
 async def start_listener(db_url: str) -> None:

@@ -112,6 +112,12 @@ def percent(share: Decimal, lang: str, *, green: bool) -> str:
     return text
 
 
+def share(value: Decimal, lang: str) -> str:
+    """A fraction as the locale writes a percentage, with up to 4 decimals (``0.125`` → ``12.5%``, ``12,5 %``)."""
+    pattern = Locale.parse(locale_of(lang)).percent_formats[None].pattern
+    return format_percent(value, format=re.sub(r'0(\s*%)', r'0.####\1', pattern, count=1), locale=locale_of(lang))
+
+
 def day(value: date, lang: str) -> str:
     """A calendar date, in the locale's medium form (``1 Dec 2026``, ``1 déc. 2026``)."""
     return format_date(value, 'medium', locale=locale_of(lang))

@@ -17,6 +17,7 @@ from services.infrastructure.database import DEFAULT_DB_URL
 DATA_FOLDER = Path('data')
 PREFIX = 'BALANCES_'
 Mode = Literal['flex', 'cloud_credits']
+SECRETS = ('operator_key', 'storage_secret', 'smtp_url')  # never repeated in an error message
 
 
 class ConfigError(ValueError):
@@ -67,6 +68,16 @@ class Settings(BaseSettings):
     regions: str = Field(
         '', description='extra regions or overrides, e.g. `MX=flex,CN=cloud_credits` (see `services/domain/regions.py`)'
     )
+    smtp_url: SecretStr | None = Field(
+        None,
+        description='`smtp://[user:pass@]host:port` or `smtp+starttls://…` (or `smtps://…`); unset: alert e-mails are '
+        'logged, not sent',
+    )
+    mail_from: str = Field('balances@localhost', description="the alert e-mails' sender address")
+    public_url: str | None = Field(None, description='base URL of the links in e-mails; unset: the URL it serves')
+    webhook_allow_private: Flag = Field(
+        False, description='`1`: alert webhooks may target loopback and private addresses (tests, closed networks)'
+    )
     stats: Path | None = Field(
         None, description='diagnostics: count SQL statements and write them, with live-update figures, here at exit'
     )
@@ -78,13 +89,34 @@ class Settings(BaseSettings):
             raise ValueError('must start with sqlite:// or postgres://')
         return value.replace('postgresql://', 'postgres://', 1)
 
+    @field_validator('smtp_url')
+    @classmethod
+    def _smtp(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(('smtp://', 'smtp+starttls://', 'smtps://')):
+            raise ValueError('must start with smtp://, smtp+starttls:// or smtps://')
+        return value
+
+    @field_validator('mail_from')
+    @classmethod
+    def _mail_from(cls, value: str) -> str:
+        if '@' not in value or any(character.isspace() for character in value):
+            raise ValueError('must be an e-mail address')
+        return value
+
+    @field_validator('public_url')
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(('http://', 'https://')):
+            raise ValueError('must start with http:// or https://')
+        return value
+
     @field_validator('regions')
     @classmethod
     def _regions(cls, value: str) -> str:
         parse_regions(value)
         return value
 
-    @field_validator('operator_key', 'storage_secret', mode='before')
+    @field_validator('operator_key', 'storage_secret', 'smtp_url', 'public_url', mode='before')
     @classmethod
     def _unset_when_empty(cls, value: Any) -> Any:
         return None if value == '' else value
@@ -97,7 +129,7 @@ class Settings(BaseSettings):
         except ValidationError as error:
             problems = [
                 f'{PREFIX}{str(problem["loc"][0]).upper()} {problem["msg"].removeprefix("Value error, ")}'
-                f' (not {problem.get("input")!r})'
+                + ('' if problem['loc'][0] in SECRETS else f' (not {problem.get("input")!r})')
                 for problem in error.errors(include_url=False)
             ]
             raise ConfigError('; '.join(problems)) from None
@@ -112,6 +144,15 @@ class Settings(BaseSettings):
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(32))
         return path.read_text().strip()
+
+    @property
+    def served_url(self) -> str:
+        """The URL links in e-mails start with: ``BALANCES_PUBLIC_URL``, or the address it serves."""
+        return self.public_url or f'http://{self.host}:{self.port}'
+
+    @property
+    def smtp(self) -> str | None:
+        return self.smtp_url.get_secret_value() if self.smtp_url else None
 
     @property
     def operator(self) -> str | None:

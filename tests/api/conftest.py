@@ -54,12 +54,12 @@ async def provision(
         team = await client.post(f'/api/v1/contracts/{contract}/teams', json={'name': name}, headers=OPERATOR)
         ids[name] = team.json()['id']
     keys = {}
-    for scope in ('usage:write', 'balances:read', 'transfers:write'):
+    for scope in ('usage:write', 'balances:read', 'transfers:write', 'alerts:write'):
         made = await client.post(f'/api/v1/contracts/{contract}/api-keys', json={'scopes': [scope]}, headers=OPERATOR)
         keys[scope] = bearer(made.json()['key'])
     every = await client.post(
         f'/api/v1/contracts/{contract}/api-keys',
-        json={'scopes': ['usage:write', 'balances:read', 'transfers:write']},
+        json={'scopes': ['usage:write', 'balances:read', 'transfers:write', 'alerts:write']},
         headers=OPERATOR,
     )
     return Tenant(contract, ids, keys, bearer(every.json()['key']))

@@ -49,6 +49,11 @@ ROUTES = [
     Route('GET', '/contracts/{c}/usage.csv', 'balances:read'),
     Route('GET', '/contracts/{c}/lots', 'balances:read'),
     Route('GET', '/contracts/{c}/forecast', 'balances:read'),
+    Route('GET', '/contracts/{c}/alerts', 'balances:read'),
+    Route('GET', '/contracts/{c}/alert-rules', 'alerts:write'),
+    Route(
+        'POST', '/contracts/{c}/alert-rules', 'alerts:write', lambda t: {'kind': 'available_below', 'threshold': 1}, 201
+    ),
 ]
 CALLERS = ['no key', 'unknown key', 'wrong scope', "other contract's key", 'operator']
 

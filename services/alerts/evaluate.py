@@ -1,0 +1,256 @@
+"""Evaluating rules: a crossing is recorded, with its deliveries, in one transaction, once
+
+For each (rule, holder) the database keeps whether the condition held at the last evaluation (``alert_state``). An
+evaluation reads the holders' numbers, and, for each pair whose condition changed, flips that row, records the
+crossing (``firing`` or ``resolved``) and queues one delivery per e-mail address and webhook (the outbox), all in
+one transaction whose rows are locked first: two evaluators — two processes, a sweep and a change — can never
+record the same crossing twice. Nothing here sends anything.
+"""
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from models import Admin, AdminGrant, Alert, AlertDelivery, AlertRule
+from services.accounts.contracts import ContractInfo, get_contract
+from services.alerts.messages import Crossing, summary
+from services.alerts.rules import RuleInfo, info
+from services.domain import regions
+from services.domain.dates import local_date
+from services.domain.quantity import SCALE
+from services.infrastructure import bus, database
+from services.infrastructure.clock import resolve
+from services.reading.balances import ALERT_DAYS, contract_balances
+from services.reading.forecast import forecast_inputs, project, within_horizon
+
+log = logging.getLogger('balances.alerts')
+
+
+@dataclass(frozen=True)
+class HolderNumbers:
+    """What the rules look at for one holder, in integer units."""
+
+    holder: int
+    team: int | None
+    name: str
+    available: int
+    total: int
+    by_expiry: tuple[tuple[date, int], ...]  # what usable lots hold, by expiry date (contract time zone)
+    runs_out_on: date | None
+
+    def expiring_within(self, days: int, today: date) -> tuple[int, date | None]:
+        """Units in usable lots expiring within ``days`` days of today, and the first of those dates."""
+        horizon = today + timedelta(days=days)
+        within = [(day, units) for day, units in self.by_expiry if day <= horizon]
+        return sum(units for _, units in within), (within[0][0] if within else None)
+
+
+def holds(rule: RuleInfo, numbers: HolderNumbers, today: date) -> bool:
+    """Whether the rule's condition is true for these numbers."""
+    threshold = int(rule.threshold * SCALE)
+    if rule.kind == 'available_below_percent':
+        return numbers.available * 100 * SCALE < threshold * numbers.total
+    if rule.kind == 'available_below':
+        return numbers.available < threshold
+    if rule.kind == 'expiring_within_days':
+        return numbers.expiring_within(rule.days, today)[0] > 0
+    days_left = (numbers.runs_out_on - today).days if numbers.runs_out_on else None
+    return days_left is not None and days_left <= rule.days
+
+
+async def holder_numbers(contract: ContractInfo, now: datetime, *, forecast: bool) -> dict[int, HolderNumbers]:
+    """Every holder's numbers (with the forecast's run-out date when asked), by holder id."""
+    today = local_date(now, contract.timezone)
+    balances = {b.holder: b for b in (await contract_balances(contract.id, now=now)).balances}
+    found = {}
+    for holder in await forecast_inputs(contract, now):
+        balance = balances.get(holder.holder)
+        if balance is None:  # a team created between the two reads: the next evaluation sees it
+            continue
+        by_expiry: dict[date, int] = {}
+        for lot in holder.lots:
+            day = local_date(lot.expires_at, contract.timezone)
+            by_expiry[day] = by_expiry.get(day, 0) + lot.remaining
+        runs_out = None
+        if forecast:
+            runs_out = within_horizon(project(holder.lots, holder.rate, today, contract.timezone).runs_out_on, today)
+        found[holder.holder] = HolderNumbers(
+            holder=holder.holder,
+            team=holder.team,
+            name=holder.team_name or contract.name,
+            available=int(balance.available * SCALE),
+            total=int(balance.total * SCALE),
+            by_expiry=tuple(sorted(by_expiry.items())),
+            runs_out_on=runs_out,
+        )
+    return found
+
+
+async def evaluate(
+    contract_id: int,
+    *,
+    holders: Collection[int] | None = None,
+    rules: Collection[int] | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """Evaluate the contract's rules (``rules`` only) for its holders (``holders`` only); record each crossing and
+    queue its deliveries. Returns the ids of the alerts recorded."""
+    now = resolve(now)
+    query = AlertRule.filter(contract_id=contract_id, deleted_at=None)
+    if rules is not None:
+        query = query.filter(id__in=list(rules))
+    active = [info(rule, secret=False) for rule in await query.order_by('id')]
+    if not active:
+        return []
+    contract = await get_contract(contract_id)
+    today = local_date(now, contract.timezone)
+    numbers = await holder_numbers(contract, now, forecast=any(r.kind == 'runs_out_within_days' for r in active))
+    wanted: dict[tuple[int, int], bool] = {}
+    for rule in active:
+        for holder in numbers.values():
+            if (rule.team is None or rule.team == holder.team) and (holders is None or holder.holder in holders):
+                wanted[rule.id, holder.holder] = holds(rule, holder, today)
+    if not wanted:
+        return []
+    by_id = {rule.id: rule for rule in active}
+    async with in_transaction() as conn:
+        crossings = await _flip(conn, wanted, now)
+        recorded = []
+        for (rule_id, holder_id), firing in crossings:
+            crossing = _crossing(by_id[rule_id], numbers[holder_id], contract, firing, today, now)
+            recorded.append(await _record(conn, contract, by_id[rule_id], crossing))
+        if recorded:
+            await bus.announce_alerts(conn, contract.id)
+    if recorded:
+        bus.publish_alerts(contract.id)
+        log.info('contract %s: %d alert(s) recorded', contract.id, len(recorded))
+    return recorded
+
+
+async def _flip(
+    conn: BaseDBAsyncClient, wanted: dict[tuple[int, int], bool], now: datetime
+) -> list[tuple[tuple[int, int], bool]]:
+    """Set each (rule, holder) state to what its condition is now; the pairs that changed (or that are new and
+    true), with their new state. Rows are locked in key order first (PostgreSQL), so evaluators queue up."""
+    rule_ids = sorted({rule for rule, _ in wanted})
+    marks = ', '.join(database.placeholders(conn, len(rule_ids)))
+    lock = ' ORDER BY rule_id, holder_id FOR UPDATE' if database.is_postgres(conn) else ''
+    rows = await conn.execute_query_dict(
+        # S608: the identifiers and parameter marks are the code's own; every value is bound
+        f'SELECT rule_id, holder_id, firing FROM alert_state WHERE rule_id IN ({marks}){lock}',  # noqa: S608
+        rule_ids,
+    )
+    known = {(row['rule_id'], row['holder_id']): bool(row['firing']) for row in rows}
+    changed = []
+    # numbered marks: the two statements name the same four parameters in different orders
+    set_mark, rule_mark, holder_mark, at_mark = (database.mark(conn, n) for n in range(1, 5))
+    for key, firing in sorted(wanted.items()):
+        if key not in known:
+            inserted = await conn.execute_query_dict(
+                # S608: the identifiers and parameter marks are the code's own; every value is bound
+                'INSERT INTO alert_state (rule_id, holder_id, firing, changed_at) '  # noqa: S608
+                f'VALUES ({set_mark}, {rule_mark}, {holder_mark}, {at_mark}) '
+                'ON CONFLICT (rule_id, holder_id) DO NOTHING RETURNING id',
+                [key[0], key[1], firing, now],
+            )
+            if inserted and firing:  # a rule created while its condition holds fires once
+                changed.append((key, True))
+        elif known[key] != firing:
+            await conn.execute_query(
+                f'UPDATE alert_state SET firing = {set_mark}, changed_at = {at_mark} '  # noqa: S608
+                f'WHERE rule_id = {rule_mark} AND holder_id = {holder_mark}',
+                [firing, key[0], key[1], now],
+            )
+            changed.append((key, firing))
+    return changed
+
+
+def _crossing(
+    rule: RuleInfo, numbers: HolderNumbers, contract: ContractInfo, firing: bool, today: date, now: datetime
+) -> Crossing:
+    days = rule.days if rule.kind == 'expiring_within_days' else ALERT_DAYS
+    expiring, first = numbers.expiring_within(days, today)
+    return Crossing(
+        rule=rule.id,
+        contract=contract.id,
+        contract_name=contract.name,
+        holder=numbers.holder,
+        team=numbers.team,
+        name=numbers.name,
+        mode=contract.mode,
+        kind=rule.kind,
+        threshold=rule.threshold,
+        state='firing' if firing else 'resolved',
+        at=now,
+        available=numbers.available,
+        total=numbers.total,
+        expiring=expiring,
+        expiring_days=days,
+        next_expiry=first or (numbers.by_expiry[0][0] if numbers.by_expiry else None),
+        runs_out_on=numbers.runs_out_on,
+        timezone=contract.timezone,
+    )
+
+
+async def _record(conn: BaseDBAsyncClient, contract: ContractInfo, rule: RuleInfo, crossing: Crossing) -> int:
+    alert = await Alert.create(
+        contract_id=contract.id,
+        rule_id=rule.id,
+        holder_id=crossing.holder,
+        team_id=crossing.team,
+        kind=crossing.kind,
+        threshold=int(crossing.threshold * SCALE),
+        state=crossing.state,
+        at=crossing.at,
+        available=crossing.available,
+        total=crossing.total,
+        expiring=crossing.expiring,
+        next_expiry=crossing.next_expiry,
+        runs_out_on=crossing.runs_out_on,
+        message=summary(crossing, 'en'),
+        using_db=conn,
+    )
+    deliveries = [
+        AlertDelivery(
+            alert_id=alert.id,
+            contract_id=contract.id,
+            channel='email',
+            target=address,
+            language=language,
+            status='pending',
+            next_attempt_at=crossing.at,
+        )
+        for address, language in (await recipients(conn, contract, rule)).items()
+    ]
+    if rule.webhook_url:
+        deliveries.append(
+            AlertDelivery(
+                alert_id=alert.id,
+                contract_id=contract.id,
+                channel='webhook',
+                target=rule.webhook_url,
+                status='pending',
+                next_attempt_at=crossing.at,
+            )
+        )
+    if deliveries:
+        await AlertDelivery.bulk_create(deliveries, using_db=conn)
+    return int(alert.id)
+
+
+async def recipients(conn: BaseDBAsyncClient, contract: ContractInfo, rule: RuleInfo) -> dict[str, str]:
+    """E-mail address → language of each recipient of a rule: its addresses, and the contract's administrators
+    for the seed's rule. An administrator reads in the language they chose; anyone else in the region's."""
+    default = regions.language_of_region(contract.region)
+    addresses = list(rule.emails)
+    if rule.to_admins:
+        granted = AdminGrant.filter(contract_id=contract.id).using_db(conn)
+        addresses += [str(email) for email in await granted.values_list('admin__email', flat=True)]
+    if not addresses:
+        return {}
+    languages = dict(await Admin.filter(email__in=addresses).using_db(conn).values_list('email', 'language'))
+    return {address: str(languages.get(address) or default) for address in dict.fromkeys(addresses)}

@@ -1,0 +1,113 @@
+"""The alert history of a contract: each crossing with its numbers and the state of each of its deliveries"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from models import Alert, AlertDelivery, AlertSeen
+from services.accounts.contracts import get_contract, list_teams
+from services.domain.dates import DateRange, local_date, start_of_day
+from services.domain.quantity import from_units
+from services.infrastructure.clock import resolve
+
+MAX_ALERTS = 10_000
+
+
+@dataclass(frozen=True)
+class DeliveryInfo:
+    channel: str
+    target: str
+    status: str
+    attempts: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class AlertInfo:
+    id: int
+    rule: int
+    team: int | None
+    team_name: str | None
+    kind: str
+    threshold: Decimal
+    state: str
+    at: datetime
+    message: str
+    available: Decimal
+    total: Decimal
+    expiring: Decimal
+    next_expiry: date | None
+    runs_out_on: date | None
+    deliveries: tuple[DeliveryInfo, ...]
+
+
+async def alert_history(
+    contract_id: int, date_range: DateRange | None = None, *, limit: int = MAX_ALERTS, now: datetime | None = None
+) -> tuple[AlertInfo, ...]:
+    """Crossings whose date (contract time zone) lies in the range (default: the last 90 days), newest first.
+
+    Refuses with ``UnknownContract``."""
+    contract = await get_contract(contract_id)
+    date_range = date_range or DateRange.last_days(local_date(resolve(now), contract.timezone))
+    start = start_of_day(date_range.start, contract.timezone)
+    end = start_of_day(date_range.end + timedelta(days=1), contract.timezone)
+    rows = await Alert.filter(contract_id=contract_id, at__gte=start, at__lt=end).order_by('-at', '-id').limit(limit)
+    return await _with_deliveries(contract_id, rows)
+
+
+async def latest_alerts(contract_id: int, limit: int = 30) -> tuple[AlertInfo, ...]:
+    """The newest crossings of a contract, whatever their date (the page's bell)."""
+    rows = await Alert.filter(contract_id=contract_id).order_by('-id').limit(limit)
+    return await _with_deliveries(contract_id, rows)
+
+
+async def _with_deliveries(contract_id: int, rows: list[Alert]) -> tuple[AlertInfo, ...]:
+    names = {team.id: team.name for team in await list_teams(contract_id)}
+    by_alert: dict[int, list[DeliveryInfo]] = {}
+    if rows:
+        deliveries = (
+            await AlertDelivery.filter(alert_id__in=[row.id for row in rows])
+            .order_by('id')
+            .values_list('alert_id', 'channel', 'target', 'status', 'attempts', 'last_error')
+        )
+        for alert_id, channel, target, status, attempts, error in deliveries:
+            by_alert.setdefault(alert_id, []).append(DeliveryInfo(channel, target, status, attempts, error))
+    return tuple(
+        AlertInfo(
+            id=row.id,
+            rule=row.rule_id,  # type: ignore[attr-defined]
+            team=row.team_id,  # type: ignore[attr-defined]
+            team_name=names.get(row.team_id),  # type: ignore[attr-defined]
+            kind=row.kind,
+            threshold=from_units(row.threshold),
+            state=row.state,
+            at=row.at,
+            message=row.message,
+            available=from_units(row.available),
+            total=from_units(row.total),
+            expiring=from_units(row.expiring),
+            next_expiry=row.next_expiry,
+            runs_out_on=row.runs_out_on,
+            deliveries=tuple(by_alert.get(row.id, ())),
+        )
+        for row in rows
+    )
+
+
+async def unread(admin_id: int, contract_id: int) -> int:
+    """How many crossings of the contract came after the last one the administrator saw."""
+    seen = await AlertSeen.get_or_none(admin_id=admin_id, contract_id=contract_id)
+    return await Alert.filter(contract_id=contract_id, id__gt=seen.last_alert if seen else 0).count()
+
+
+async def last_seen(admin_id: int, contract_id: int) -> int:
+    """The id of the newest crossing the administrator saw (0: none)."""
+    seen = await AlertSeen.get_or_none(admin_id=admin_id, contract_id=contract_id)
+    return seen.last_alert if seen else 0
+
+
+async def mark_seen(admin_id: int, contract_id: int, alert_id: int) -> None:
+    """The administrator has seen the crossings up to ``alert_id`` (never moves back)."""
+    seen, _ = await AlertSeen.get_or_create(admin_id=admin_id, contract_id=contract_id, defaults={'last_alert': 0})
+    if alert_id > seen.last_alert:
+        await AlertSeen.filter(id=seen.id, last_alert__lt=alert_id).update(last_alert=alert_id)
