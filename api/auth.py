@@ -37,6 +37,15 @@ async def _caller(request: Request) -> Caller:
     return found
 
 
+def who_asked(request: Request) -> str:
+    """Who made a request, for the records (``operator``, or ``API key 7``), once its access was checked."""
+    kept = request.scope.get('balances.access')
+    caller = kept[1] if kept else None
+    if caller is None or caller.is_operator:
+        return 'operator'
+    return f'API key {caller.key_id}'
+
+
 def not_found() -> HTTPException:
     return HTTPException(404, 'no such contract')
 

@@ -1,8 +1,8 @@
 """Usage feeds and transfers: ``POST …/usage`` (usage:write), ``POST …/transfers[/preview]`` (transfers:write)"""
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from api.auth import TransferContract, UsageContract
+from api.auth import TransferContract, UsageContract, who_asked
 from api.exact_json import ExactJSONRoute
 from api.schemas import (
     WRITING,
@@ -63,10 +63,15 @@ async def preview_transfer(contract: TransferContract, body: TransferIn) -> Tran
     tags=['transfers'],
     responses={200: {'description': 'a replay of a recorded transfer: the original, unchanged'}},
 )
-async def transfer(contract: TransferContract, body: TransferIn, response: Response) -> TransferOut:
+async def transfer(contract: TransferContract, body: TransferIn, request: Request, response: Response) -> TransferOut:
     """Assign available tokens of one Flex team to another; the moved tokens keep their expiry dates."""
     result = await ledger.transfer(
-        contract.id, client_id=body.id, from_team=body.from_team, to_team=body.to_team, quantity=body.quantity
+        contract.id,
+        client_id=body.id,
+        from_team=body.from_team,
+        to_team=body.to_team,
+        quantity=body.quantity,
+        made_by=who_asked(request),
     )
     response.status_code = 201 if result.created else 200
     return TransferOut(

@@ -27,6 +27,7 @@ class Transfer(Model):
     undoes: fields.ForeignKeyNullableRelation['Transfer'] = fields.ForeignKeyField(
         'balances.Transfer', related_name='undone_by', null=True, on_delete=fields.RESTRICT
     )
+    undoes_id: int | None
 
     class Meta:
         table = 'transfer'

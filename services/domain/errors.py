@@ -75,3 +75,12 @@ class UnknownRule(NotFound):
     def __init__(self, rule_id: object) -> None:
         super().__init__(f'alert rule {rule_id} does not exist in this contract')
         self.rule_id = rule_id
+
+
+class NothingToUndo(Conflict):
+    """A transfer already undone, or whose tokens the receiving team has used, moved on, or lost to expiry."""
+
+    def __init__(self, transfer: str, *, undone: bool) -> None:
+        why = 'was undone already' if undone else 'left nothing to assign back: its tokens were used, moved or expired'
+        super().__init__(f'transfer {transfer!r} {why}')
+        self.undone = undone

@@ -1,4 +1,4 @@
-"""The ledger: purchases, consumption and transfers
+"""The ledger's writes: purchases and consumption, and what every write shares (locks, lots, commit)
 
 Every write locks the holders it touches (``SELECT … FOR UPDATE`` on PostgreSQL, in ascending id order so that
 two writers never wait on each other; SQLite's single connection serialises transactions by itself), re-reads
@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar, cast
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
-from models import Contract, Holder, LedgerEntry, Lot, Team, Transfer
+from models import Contract, Holder, LedgerEntry, Lot, Team
 from services.accounts.contracts import contract_row
 from services.domain import regions
 from services.domain.checks import client_id_of, fingerprint, instant, units_of
@@ -23,7 +23,6 @@ from services.domain.errors import (
     ClientIdConflict,
     InsufficientBalance,
     InvalidInput,
-    TransfersNotAvailable,
     UnknownTeam,
     WrongMode,
 )
@@ -37,15 +36,7 @@ from services.ledger.allocation import LotState, allocate, available
 
 DEFAULT_VALIDITY = timedelta(days=365)
 
-__all__ = ['LotMove', 'PurchaseResult', 'TransferResult', 'UsageInput', 'consume', 'preview_transfer', 'purchase']
-
-
-@dataclass(frozen=True)
-class LotMove:
-    """Tokens with one expiry date that a transfer moves (or would move)."""
-
-    expires_at: datetime
-    quantity: Decimal
+__all__ = ['ConsumeResult', 'PurchaseResult', 'UsageInput', 'consume', 'purchase']
 
 
 @dataclass(frozen=True)
@@ -63,17 +54,6 @@ class PurchaseResult:
 class ConsumeResult:
     accepted: int
     duplicates: int
-    holders: frozenset[int] = frozenset()
-
-
-@dataclass(frozen=True)
-class TransferResult:
-    id: str
-    from_team: int
-    to_team: int
-    quantity: Decimal
-    lots: tuple[LotMove, ...]
-    created: bool
     holders: frozenset[int] = frozenset()
 
 
@@ -187,7 +167,7 @@ async def purchase(
                 client_id, team, from_units(lot.original), lot.purchased_at, lot.expires_at, created, changed
             )
 
-    return await _committed(contract.id, write)
+    return await committed(contract.id, write)
 
 
 class _Written(Protocol):
@@ -198,7 +178,7 @@ class _Written(Protocol):
 W = TypeVar('W', bound=_Written)
 
 
-async def _committed(contract_id: int, write: Callable[[], Awaitable[W]]) -> W:
+async def committed(contract_id: int, write: Callable[[], Awaitable[W]]) -> W:
     """Run a write transaction (again, when it lost a race that is nobody's fault), then tell this process's live
     pages which holders it changed (on PostgreSQL the transaction's ``NOTIFY`` tells every process)."""
     result = await retrying(write)
@@ -264,137 +244,4 @@ async def consume(contract_id: int, events: Sequence[UsageInput], *, now: dateti
                 await bus.announce(conn, contract.id, charged)
             return ConsumeResult(len(new), batch.duplicates + len(batch.unique) - len(new), frozenset(charged))
 
-    return await _committed(contract.id, write)
-
-
-async def _transfer_plan(
-    conn: BaseDBAsyncClient, contract: Contract, from_team: int, to_team: int, quantity: object, now: datetime
-) -> tuple[int, dict[int | None, int], list[tuple[LotState, int]]]:
-    if contract.mode != regions.FLEX:
-        raise TransfersNotAvailable()
-    units = units_of(quantity)
-    holders = await holders_of(contract)
-    for field, team in (('from_team', from_team), ('to_team', to_team)):
-        if team not in holders or team is None:
-            raise UnknownTeam(team, field=field)
-    if from_team == to_team:
-        raise InvalidInput('to_team', 'must be another team than from_team')
-    await lock_holders(conn, {holders[from_team], holders[to_team]})
-    source = (await open_lots(conn, {holders[from_team]}, now))[holders[from_team]]
-    draws = allocate(source, units, now)
-    if draws is None:
-        raise InsufficientBalance(
-            holder='the team',
-            requested=format_quantity(from_units(units)),
-            available=format_quantity(from_units(available(source, now))),
-        )
-    return units, holders, draws
-
-
-def _moves(draws: list[tuple[datetime, int]]) -> tuple[LotMove, ...]:
-    """Merge the draws by expiry, in consumption order."""
-    merged: dict[datetime, int] = {}
-    for expires_at, units in draws:
-        merged[expires_at] = merged.get(expires_at, 0) + units
-    return tuple(LotMove(expires_at, from_units(units)) for expires_at, units in sorted(merged.items()))
-
-
-async def preview_transfer(
-    contract_id: int, *, from_team: int, to_team: int, quantity: object, now: datetime | None = None
-) -> tuple[LotMove, ...]:
-    """What ``transfer`` would move now: quantities (exact decimals) by expiry date, in consumption order.
-
-    Writes nothing; refuses as ``transfer`` does.
-    """
-    now = resolve(now)
-    contract = await contract_row(contract_id)
-    async with in_transaction() as conn:
-        _, _, draws = await _transfer_plan(conn, contract, from_team, to_team, quantity, now)
-    return _moves([(lot.expires_at, take) for lot, take in draws])
-
-
-async def transfer(
-    contract_id: int, *, client_id: str, from_team: int, to_team: int, quantity: object, now: datetime | None = None
-) -> TransferResult:
-    """Assign ``quantity`` available tokens of one Flex team to another; the moved tokens keep their expiry dates.
-
-    A replay of ``client_id`` with the same payload answers the original. Refuses with ``UnknownContract``,
-    ``TransfersNotAvailable`` (cloud credits), ``InvalidInput`` (``quantity``, an unknown team, the same team on both
-    sides), ``InsufficientBalance`` or ``ClientIdConflict``, writing nothing.
-    """
-    now = resolve(now)
-    contract = await contract_row(contract_id)
-    client_id = client_id_of(client_id)
-    digest = fingerprint(from_team, to_team, units_of(quantity))
-
-    async def write() -> TransferResult:
-        async with in_transaction() as conn:
-            # the two teams are locked before the id is looked up: a replay racing its original waits for it to
-            # commit and answers as a replay, instead of finding the tokens gone
-            holders = await holders_of(contract)
-            await lock_holders(conn, {holders[t] for t in (from_team, to_team) if t is not None and t in holders})
-            done = await Transfer.filter(contract_id=contract.id, client_id=client_id).using_db(conn).first()
-            if done is not None:
-                if done.fingerprint != digest:
-                    raise ClientIdConflict('transfer', client_id)
-                moved = await Lot.filter(transfer_id=done.id).using_db(conn).values_list('expires_at', 'original')
-                return TransferResult(
-                    client_id, from_team, to_team, from_units(done.quantity), _moves(list(moved)), created=False
-                )
-            units, holders, draws = await _transfer_plan(conn, contract, from_team, to_team, quantity, now)
-            record = await Transfer.create(
-                contract_id=contract.id,
-                client_id=client_id,
-                fingerprint=digest,
-                from_team_id=from_team,
-                to_team_id=to_team,
-                quantity=units,
-                created_at=now,
-                using_db=conn,
-            )
-            for lot, take in draws:
-                moved_lot = await Lot.create(
-                    contract_id=contract.id,
-                    holder_id=holders[to_team],
-                    origin='transfer',
-                    transfer_id=record.id,
-                    source_lot_id=lot.id,
-                    original=take,
-                    remaining=take,
-                    purchased_at=lot.purchased_at,
-                    expires_at=lot.expires_at,
-                    created_at=now,
-                    using_db=conn,
-                )
-                await LedgerEntry.bulk_create(
-                    [
-                        LedgerEntry(
-                            contract_id=contract.id,
-                            holder_id=lot.holder_id,
-                            lot_id=lot.id,
-                            kind='transfer_out',
-                            quantity=-take,
-                            transfer_id=record.id,
-                            created_at=now,
-                        ),
-                        LedgerEntry(
-                            contract_id=contract.id,
-                            holder_id=holders[to_team],
-                            lot_id=moved_lot.id,
-                            kind='transfer_in',
-                            quantity=take,
-                            transfer_id=record.id,
-                            created_at=now,
-                        ),
-                    ],
-                    using_db=conn,
-                )
-            await save_remaining(conn, [lot for lot, _ in draws])
-            touched = frozenset({holders[from_team], holders[to_team]})
-            await bus.announce(conn, contract.id, touched)
-            moves = _moves([(lot.expires_at, take) for lot, take in draws])
-            return TransferResult(
-                client_id, from_team, to_team, from_units(units), moves, created=True, holders=touched
-            )
-
-    return await _committed(contract.id, write)
+    return await committed(contract.id, write)

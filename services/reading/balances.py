@@ -51,6 +51,9 @@ class HolderBalance:
     products_90_days: int
     users_90_days: int
     holder: int = 0
+    purchased: Decimal = Decimal(0)  # total = purchased + assigned_in − assigned_out
+    assigned_in: Decimal = Decimal(0)
+    assigned_out: Decimal = Decimal(0)
 
     @property
     def available_share(self) -> Decimal:
@@ -74,6 +77,7 @@ def health(available: int, total: int) -> str:
 @dataclass
 class _Tally:
     original: int = 0
+    moved_in: int = 0
     remaining_open: int = 0
     remaining_expired: int = 0
     moved_out: int = 0
@@ -135,9 +139,9 @@ async def _tallies(
     contract_mark = database.mark(conn, 1)
     rows = await conn.execute_query_dict(
         # S608: the identifiers and parameter marks are the code's own; every value is bound
-        'SELECT holder_id AS holder, original, remaining, expires_at, 0 AS moved FROM lot '  # noqa: S608
+        'SELECT holder_id AS holder, original, remaining, expires_at, 0 AS moved, origin FROM lot '  # noqa: S608
         f'WHERE contract_id = {contract_mark} AND holder_id IN ({chosen}) '
-        'UNION ALL SELECT holder.id, 0, 0, NULL, transfer.quantity FROM transfer '
+        "UNION ALL SELECT holder.id, 0, 0, NULL, transfer.quantity, 'out' FROM transfer "
         'JOIN holder ON holder.team_id = transfer.from_team_id '
         f'WHERE transfer.contract_id = {contract_mark} AND holder.id IN ({chosen})',
         [contract.id, *holders],
@@ -149,6 +153,8 @@ async def _tallies(
             continue
         original, remaining = int(row['original']), int(row['remaining'])
         tally.original += original
+        if row['origin'] == 'transfer':
+            tally.moved_in += original
         expires_at = database.to_datetime(row['expires_at'])
         if expires_at > now:
             tally.remaining_open += remaining
@@ -187,4 +193,7 @@ def _balance(
         products_90_days=usage[0],
         users_90_days=usage[1],
         holder=holder,
+        purchased=from_units(tally.original - tally.moved_in),
+        assigned_in=from_units(tally.moved_in),
+        assigned_out=from_units(tally.moved_out),
     )

@@ -251,13 +251,16 @@ async def rates(contract: ContractInfo, today: date) -> dict[int | None, int]:
     return {team: daily_rate(sum(int(value * SCALE) for value in values)) for team, values in trend.totals.items()}
 
 
-async def forecast_inputs(contract: ContractInfo, now: datetime) -> list[HolderInput]:
-    """Every holder's lots usable now and its rate, in the order of the balances, read in one snapshot."""
+async def forecast_inputs(
+    contract: ContractInfo, now: datetime, *, known_rates: dict[int | None, int] | None = None
+) -> list[HolderInput]:
+    """Every holder's lots usable now and its rate (read, or ``known_rates`` — they change once a day), in the order
+    of the balances, read in one snapshot."""
     today = local_date(now, contract.timezone)
     async with database.snapshot() as conn:
         holders = await holder_rows(conn, contract, None)
         lots = await read_lots(contract)
-        per_day = await rates(contract, today)
+        per_day = known_rates if known_rates is not None else await rates(contract, today)
     by_holder: dict[int, list[LotState]] = defaultdict(list)
     for row in lots:
         if row.lot.remaining > 0 and row.lot.expires_at > now:

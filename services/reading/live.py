@@ -21,10 +21,12 @@ from services.domain.dates import DateRange, local_date, start_of_day
 from services.infrastructure import bus, diagnostics
 from services.infrastructure.clock import utcnow
 from services.reading.balances import ContractBalances, HolderBalance, contract_balances
+from services.reading.forecast import HolderForecast, Suggestion, forecast_inputs, holder_forecast, rates, suggestions
 from services.reading.usage import DailyTrend, daily_trend
 
 DELAY = 0.05  # seconds from the first change of a burst to its flush
 INTERVAL = 0.25  # seconds between two flushes of one contract, at least
+BUSY_SHARE = 3.0  # a flush that took t seconds is followed by at least 3 t of rest
 SWEEP = 60.0  # seconds between two recomputations of every holder, at most
 TREND_DAYS = 90
 log = logging.getLogger('balances.live')
@@ -32,13 +34,15 @@ log = logging.getLogger('balances.live')
 
 @dataclass(frozen=True)
 class LiveUpdate:
-    """What a flush recomputed: ``balances`` of the holders it touched (all of them when ``full``), and their
-    trends over ``trend.days``."""
+    """What a flush recomputed: ``balances`` of the holders it touched (all of them when ``full``), their trends
+    over ``trend.days`` and their forecasts; ``suggestions`` are the contract's, whenever they changed."""
 
     full: bool
     balances: tuple[HolderBalance, ...]
     trend: DailyTrend
     as_of: datetime
+    forecasts: dict[int, HolderForecast] = field(default_factory=dict)
+    suggestions: tuple[Suggestion, ...] | None = None  # None: unchanged
 
 
 Listener = Callable[[LiveUpdate], Awaitable[None] | None]
@@ -61,7 +65,11 @@ class LiveContract:
     trend: DailyTrend = field(default_factory=lambda: DailyTrend((), {}))
     as_of: datetime = field(default_factory=utcnow)
     users: int = 0
+    forecasts: dict[int, HolderForecast] = field(default_factory=dict)  # by holder id
+    suggestions: tuple[Suggestion, ...] = ()
     stats: Stats = field(default_factory=Stats)
+    _rates: dict[int | None, int] = field(default_factory=dict)
+    _rates_day: date | None = None
     _listeners: list[Listener] = field(default_factory=list)
     _dirty: set[int] | None = field(default_factory=set)  # None: every holder
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -118,7 +126,10 @@ class LiveContract:
             except Exception:  # a failed read must not end the live updates: the next change or sweep retries
                 log.exception('live update of contract %s failed', self.contract.id)
                 self._dirty = None
-            await asyncio.sleep(max(0.0, INTERVAL - (time.monotonic() - started)))
+            elapsed = time.monotonic() - started
+            # at least INTERVAL between flushes, and never more than a quarter of the time recomputing: a flood of
+            # changes (bulk ingestion) costs its pages a bounded share of the process, whatever its size
+            await asyncio.sleep(max(INTERVAL - elapsed, BUSY_SHARE * elapsed))
 
     async def _recompute(self, dirty: set[int] | None) -> None:
         started = time.perf_counter()
@@ -136,12 +147,25 @@ class LiveContract:
         else:
             self.balances.update((balance.holder, balance) for balance in read.balances)
             self.trend = DailyTrend(trend.days, {**self.trend.totals, **trend.totals})
+        if self._rates_day != today:  # the rates of the last 28 complete days change once a day
+            self._rates, self._rates_day = await rates(self.contract, today), today
+        inputs = await forecast_inputs(self.contract, now, known_rates=self._rates)
+        touched = {balance.holder for balance in read.balances}
+        forecasts = {
+            holder.holder: holder_forecast(holder, today, self.contract.timezone)
+            for holder in inputs
+            if holder.holder in touched
+        }
+        self.forecasts.update(forecasts)
+        found = suggestions(inputs, now, self.contract.timezone) if self.contract.is_flex else ()
+        changed = found != self.suggestions
+        self.suggestions = found
         self.as_of = now
         self._schedule_sweep(read, today, full)
         self.stats.flushes += 1
         self.stats.holders += len(read.balances)
         self.stats.seconds += time.perf_counter() - started
-        update = LiveUpdate(full, read.balances, trend, now)
+        update = LiveUpdate(full, read.balances, trend, now, forecasts, found if changed or full else None)
         for listener in list(self._listeners):
             try:
                 result = listener(update)
