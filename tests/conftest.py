@@ -9,11 +9,14 @@ PostgreSQL is an error, never a skip. A fresh SQLite database is a copy of one m
 import asyncio
 import os
 import shutil
+import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiosqlite
 import asyncpg
 import pytest
 from tortoise import Tortoise, connections
@@ -22,6 +25,7 @@ from services.infrastructure.database import close_database, open_database
 from tests.pg_cluster import throwaway_cluster
 
 LANES = ['sqlite', 'postgres']
+EXIT_STATUS = pytest.StashKey[int]()
 
 
 @pytest.fixture(scope='session')
@@ -76,6 +80,35 @@ async def db(db_url: str) -> AsyncIterator[str]:
         await truncate_all()
     yield dialect
     await close_database()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """A SQLite connection left open keeps a thread that would keep pytest from exiting (a CI run that never ends):
+    say so, and stop it (its worker ends at the sentinel of ``close``)."""
+    session.config.stash[EXIT_STATUS] = int(exitstatus)
+    worker_of = aiosqlite.core._connection_worker_thread
+    workers = [t for t in threading.enumerate() if getattr(t, '_target', None) is worker_of]
+    for worker in workers:
+        worker._args[0].put_nowait((None, lambda: aiosqlite.core._STOP_RUNNING_SENTINEL))  # type: ignore[attr-defined]
+    if workers:
+        print(f'\nwarning: {len(workers)} SQLite connection(s) were left open by the tests; stopped at exit')
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The last resort: a thread that would still hold the interpreter open after the results are reported (and the
+    coverage saved) is named, and the process ends with the run's own status rather than waiting for it forever."""
+    time_left = 5.0
+    lingering = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    for thread in lingering:
+        thread.join(timeout=time_left / len(lingering))
+    lingering = [t for t in lingering if t.is_alive()]
+    if lingering:
+        names = ', '.join(sorted(t.name for t in lingering))
+        print(f'\nwarning: threads left running at exit ({names}); exiting without waiting for them', flush=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(config.stash.get(EXIT_STATUS, 1))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

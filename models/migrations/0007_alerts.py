@@ -62,7 +62,7 @@ async def checks_and_seed_rules(apps, schema_editor) -> None:
     now = datetime.now(UTC)
     for row in await client.execute_query_dict('SELECT id FROM contract'):
         await client.execute_query(
-            'INSERT INTO alert_rule (contract_id, kind, threshold, emails, to_admins, created_at) '
+            'INSERT INTO alert_rule (contract_id, kind, threshold, created_at, emails, to_admins) '
             f"VALUES ({marks}, '[]', TRUE)",
             [row['id'], SEED_KIND, SEED_DAYS, now],
         )

@@ -5,7 +5,9 @@ services.database.TORTOISE_ORM makemigrations``). The schema is created and upgr
 migrations in ``models/migrations``, never by ``generate_schemas``.
 """
 
+import asyncio
 import contextlib
+import contextvars
 import os
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, date, datetime
@@ -52,14 +54,22 @@ async def open_database(db_url: str, *, apply_migrations: bool = True) -> None:
     config = tortoise_config(db_url)
     # Tortoise caches INSERT statements by connection name, not by dialect: drop those of a previous database
     executor.EXECUTOR_CACHE.clear()
-    # as register_tortoise does: tasks started elsewhere (NiceGUI handlers, the tests' loops) see this ORM context
-    await Tortoise.init(config=config, _enable_global_fallback=True)
-    if apply_migrations:
-        try:
-            await MigrationExecutor(connection(), config['apps']).migrate()
-        except BaseException:
-            await Tortoise.close_connections()
-            raise
+
+    async def init() -> None:
+        await Tortoise.close_connections()  # a database this process had open (an app started inside another's tests)
+        # as register_tortoise does: tasks started elsewhere (NiceGUI handlers, the tests' loops) see this ORM context
+        await Tortoise.init(config=config, _enable_global_fallback=True)
+        if apply_migrations:
+            try:
+                await MigrationExecutor(connection(), config['apps']).migrate()
+            except BaseException:
+                await Tortoise.close_connections()
+                raise
+
+    # in an empty context: the ORM's context is then found through the process-wide fallback only, never through a
+    # context variable that tasks copy; otherwise a task begun before a restart (the tests start the app again and
+    # again in one process) would keep reading the closed database of the earlier start
+    await asyncio.create_task(init(), context=contextvars.Context())
 
 
 async def close_database() -> None:

@@ -10,6 +10,7 @@ expiry and at midnight (contract time): time alone moves expiries and the 90-day
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -195,9 +196,13 @@ class LiveContracts:
         self.models: dict[int, LiveContract] = {}
         self.retired = Stats()  # the figures of the models already released
         self._loading: dict[int, asyncio.Future[LiveContract]] = {}
+        self._context = contextvars.copy_context()
 
     def start(self) -> None:
-        """Follow the ledger's changes (the app's start-up calls it)."""
+        """Follow the ledger's changes (the app's start-up calls it, with the database of this run open)."""
+        # the models belong to this run of the app, not to the page that first asked for one: they load and live in
+        # the context (the database) of the run's start, whatever the context of that page's request
+        self._context = contextvars.copy_context()
         bus.subscribe(self.on_change)
 
     async def acquire(self, contract_id: int) -> LiveContract:
@@ -205,7 +210,8 @@ class LiveContracts:
         model = self.models.get(contract_id)
         if model is None:
             if contract_id not in self._loading:
-                self._loading[contract_id] = asyncio.ensure_future(self._load(contract_id))
+                loop = asyncio.get_running_loop()
+                self._loading[contract_id] = loop.create_task(self._load(contract_id), context=self._context.copy())
             try:
                 model = await asyncio.shield(self._loading[contract_id])
             finally:
@@ -252,6 +258,13 @@ class LiveContracts:
 
     async def close(self) -> None:
         bus.unsubscribe(self.on_change)
+        # a model still loading for a page that has gone stops before the database closes, and is not handed to a
+        # page of the next start
+        loading = list(self._loading.values())
+        self._loading.clear()
+        for future in loading:
+            future.cancel()
+        await asyncio.gather(*loading, return_exceptions=True)
         for model in list(self.models.values()):
             await self._retire(model)
         self.models.clear()
