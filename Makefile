@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 PG_BIN := /usr/lib/postgresql/15/bin
 
-.PHONY: run test lint lock postgres browser
+.PHONY: run test lint lock postgres browser messages
 
 # exactly the versions and files of requirements.lock (hashes checked), then the project itself
 $(STAMP): pyproject.toml requirements.lock
@@ -18,15 +18,23 @@ $(STAMP): pyproject.toml requirements.lock
 lock: $(STAMP)
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
 
+# after adding or changing texts: extract them into locales/messages.pot and the catalogues (then translate the new
+# entries of locales/*/LC_MESSAGES/messages.po; tests/services/test_i18n.py fails while one is missing)
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k t -k tn:1,2 --no-location --sort-output --omit-header -o locales/messages.pot .
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --omit-header --no-location
+
 run: $(STAMP)
 	$(PY) main.py
 
 postgres:
 	@test -x $(PG_BIN)/initdb || (apt-get update -qq && apt-get install -y -qq postgresql-15 >/dev/null)
 
+# Debian's Chromium and its driver, and the axe-core accessibility engine the browser tests inject (package-lock.json)
 browser:
 	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -75,13 +75,13 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
         print(f'Balances is serving on http://{settings.host}:{settings.port}', flush=True)
         yield
     await feed_leader.release()
+    await hub.settle()  # pages still reading their board finish before the database closes
     await watch.stop()
     await sender.stop()
     if settings.stats:
         stats = {'live': vars(live.registry.totals()), 'broadcasts': hub.broadcasts(), 'census': diagnostics.census()}
         diagnostics.write(settings.stats, stats)
-    await live.registry.close()
-    hub.reset()
+    await live.registry.close()  # the hub stays closed until the next start resets it
     await bus.stop_listener()
     await close_database()
 

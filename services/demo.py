@@ -3,7 +3,9 @@
 A year of believable usage, from a fixed seed and relative to today, replayed through the ledger itself (each
 purchase, transfer and day of usage at its own instant), so that the demo obeys every rule the product does.
 The Flex contract's five teams are designed to show every state of the page: one healthy, one under 20 %, one
-with tokens expiring within 90 days, one that assigned tokens to another team, one with an expired lot.
+with tokens expiring within 90 days, one that assigned tokens to another team, one with an expired lot; at the
+last 28 days' pace one runs out within weeks and others will let tokens expire (so transfers are suggested). Alert
+rules are in place from the start, and were evaluated weekly over the last 120 days, so the bell has a history.
 """
 
 import contextlib
@@ -11,20 +13,24 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from models import Contract
-from services import ledger
+from services import alerts, ledger
 from services.accounts import admins, contracts
 from services.domain.dates import local_date
 from services.domain.errors import InsufficientBalance
 from services.infrastructure.clock import resolve
 from services.ingest.events import UsageInput
+from services.reading.usage import usage_breakdown
 
 SEED = 2026
+FLEX_NAME, CLOUD_NAME = 'Atelier Lumière Architectes', 'Construtora Horizonte'
 DEMO_EMAIL = 'admin@balances.demo'
 DEMO_PASSWORD = 'balances-demo-2026'  # noqa: S105 - the demo's login, printed at start on purpose
 HISTORY_DAYS = 365
+ALERT_HISTORY_DAYS = 120  # rules were evaluated weekly over these days of the replayed year
 
 
 @dataclass(frozen=True)
@@ -112,10 +118,14 @@ async def load(*, now: datetime | None = None) -> DemoLogin:
     """Fill an empty database with the demo set; returns the demo administrator's login."""
     now = resolve(now)
     rng = random.Random(SEED)  # noqa: S311 - believable demo data from a fixed seed, nothing secret
-    flex = await contracts.create_contract('Atelier Lumière Architectes', 'FR', 'Europe/Paris')
-    cloud = await contracts.create_contract('Construtora Horizonte', 'BR', 'America/Sao_Paulo')
+    flex = await contracts.create_contract(FLEX_NAME, 'FR', 'Europe/Paris')
+    cloud = await contracts.create_contract(CLOUD_NAME, 'BR', 'America/Sao_Paulo')
     for contract in (flex, cloud):
         await admins.grant(DEMO_EMAIL, contract.id, DEMO_PASSWORD)
+    start = now - timedelta(days=HISTORY_DAYS + 60)
+    await alerts.create_rule(flex.id, kind='available_below_percent', threshold=20, emails=[DEMO_EMAIL], now=start)
+    await alerts.create_rule(flex.id, kind='runs_out_within_days', threshold=30, emails=[DEMO_EMAIL], now=start)
+    await alerts.create_rule(cloud.id, kind='available_below_percent', threshold=25, emails=[DEMO_EMAIL], now=start)
     flex_users = _users(rng, sum(t.users for t in FLEX_TEAMS), FIRST, LAST, 'atelier-lumiere.fr')
     cloud_users = _users(rng, sum(t.users for t in CLOUD_TEAMS), FIRST_BR, LAST_BR, 'horizonte.com.br')
     await _replay_year(rng, flex, FLEX_TEAMS, flex_users, now, pays=True)
@@ -183,6 +193,8 @@ async def _replay_year(
                         )
         received = min(datetime.combine(day, time(23, 30), zone), now)
         await _consume_what_fits(contract.id, [e for e in events if e.occurred_at <= received], received)
+        if days_ago <= ALERT_HISTORY_DAYS and days_ago % 7 == 0:  # the alert history of the last weeks
+            await alerts.evaluate(contract.id, now=received)
 
 
 async def _consume_what_fits(contract_id: int, events: list[UsageInput], now: datetime) -> None:
@@ -195,32 +207,74 @@ async def _consume_what_fits(contract_id: int, events: list[UsageInput], now: da
             events = [event for event in events if event.id != refusal.event_id]
 
 
+WORKDAY = range(8, 19)  # local hours when people work
+EVENTS_PER_HOUR = 60  # per contract at work (a tenth of it at night and on weekends)
+TICKS_PER_HOUR = 900  # the feed ticks every 4 s
+PROFILE_AGE = 3600.0  # seconds a team's profile is kept before it is read again
+
+
+@dataclass(frozen=True)
+class TeamProfile:
+    """Who in a team uses what, as its own last 90 days say, and how much it uses a day."""
+
+    team: int | None
+    weight: float  # the team's share of the contract's usage
+    users: tuple[tuple[str, float], ...]
+    products: tuple[tuple[str, float], ...]
+
+
 class LiveFeed:
-    """A few usage events every few seconds on the demo contracts, so that a newcomer sees the numbers move."""
+    """Usage arriving on the demo contracts as it would: each team's own users and products, in proportion to
+    what each used over the last 90 days, mostly on working hours of the contract's days, an eighth of a product's
+    daily charge at a time — so that the seeded states stay recognisable for hours while the numbers move."""
 
     def __init__(self, seed: int = SEED) -> None:
         self.rng = random.Random(seed)  # noqa: S311 - demo traffic, nothing secret
         self.sent = 0
+        self.profiles: dict[int, tuple[float, list[TeamProfile]]] = {}
 
-    async def tick(self) -> None:
-        contract = await Contract.filter(name__in=['Atelier Lumière Architectes', 'Construtora Horizonte']).all()
-        if not contract:
+    async def tick(self, now: datetime | None = None) -> None:
+        """Perhaps post one event on each demo contract (call it every 4 s)."""
+        now = resolve(now)
+        for contract in await Contract.filter(name__in=[FLEX_NAME, CLOUD_NAME]).all():
+            local = now.astimezone(ZoneInfo(contract.timezone))
+            busy = local.weekday() < 5 and local.hour in WORKDAY
+            if self.rng.random() < EVENTS_PER_HOUR * (1 if busy else 0.1) / TICKS_PER_HOUR:
+                await self.post(contract.id, now)
+
+    async def post(self, contract_id: int, now: datetime) -> None:
+        """Post one event: a team in proportion to its usage, one of its users, one of its products."""
+        profiles = await self._profiles(contract_id)
+        if not profiles:
             return
-        chosen = self.rng.choice(contract)
-        teams = await contracts.list_teams(chosen.id)
-        if not teams:
-            return
-        team = self.rng.choice(teams)
-        events = []
-        for _ in range(self.rng.randint(1, 3)):
-            self.sent += 1
-            code = self.rng.choice(list(PRODUCTS))
-            quantity = (PRODUCTS[code].rate / 8).quantize(Decimal('0.0001'))
-            user = f'user{self.rng.randint(1, 6)}.{team.name.lower()}@demo.example'
-            events.append(
-                UsageInput(
-                    f'feed-{resolve(None).timestamp()}-{self.sent}', user, code, quantity, resolve(None), team.id
+        team = self.rng.choices(profiles, weights=[p.weight for p in profiles])[0]
+        user = self.rng.choices([u for u, _ in team.users], weights=[w for _, w in team.users])[0]
+        code = self.rng.choices([p for p, _ in team.products], weights=[w for _, w in team.products])[0]
+        rate = PRODUCTS[code].rate if code in PRODUCTS else Decimal(1)
+        self.sent += 1
+        event = UsageInput(
+            f'feed-{now.timestamp()}-{self.sent}', user, code, (rate / 8).quantize(Decimal('0.0001')), now, team.team
+        )
+        with contextlib.suppress(InsufficientBalance):  # a team that ran dry simply stops using its products
+            await ledger.consume(contract_id, [event])
+
+    async def _profiles(self, contract_id: int) -> list[TeamProfile]:
+        kept = self.profiles.get(contract_id)
+        if kept is not None and monotonic() - kept[0] < PROFILE_AGE:
+            return kept[1]
+        found = []
+        for team in await contracts.list_teams(contract_id):
+            users = await usage_breakdown(contract_id, by='user', team=team.id)
+            if not users.rows:
+                continue
+            products = await usage_breakdown(contract_id, by='product', team=team.id)
+            found.append(
+                TeamProfile(
+                    team.id,
+                    float(users.total),
+                    tuple((str(row.key), float(row.quantity)) for row in users.rows),
+                    tuple((str(row.key), float(row.quantity)) for row in products.rows),
                 )
             )
-        with contextlib.suppress(InsufficientBalance):  # a team that ran dry simply stops using its products
-            await ledger.consume(chosen.id, events)
+        self.profiles[contract_id] = (monotonic(), found)
+        return found

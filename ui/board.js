@@ -1,77 +1,186 @@
-// The board of a contract: every holder's card, drawn here from one shared view and kept current by the patches
-// the server broadcasts to every page of the contract (see ui/hub.py). Charts are ECharts, as bundled by NiceGUI.
+// The board of a contract: its summary and every holder's card, drawn here from one shared view and kept current by
+// the patches the server broadcasts to every page of the contract (see ui/hub.py). Search, sort, filter and the
+// compact view are this page's own and cost the server nothing. Charts are ECharts, as bundled by NiceGUI.
 import { echarts } from "nicegui-echart";
 
 const GREEN = "#2e7d32";
 const RED = "#c62828";
-const USED = "#b0bec5";
-const EXPIRED = "#e0e0e0";
+const USED = "#90a4ae";
+const EXPIRED = "#d7d7d7";
+const NONE = "#e0e0e0";
+const ANNOUNCE_EVERY = 15000; // ms: changed numbers are announced politely, not on every tick
 
 export default {
   template: `
-    <div class="balances-board w-full">
-      <div class="row items-center w-full mb-2">
-        <span class="text-caption text-grey-8" data-marker="updated">{{ state.updated }}</span>
+    <div class="balances-board w-full column gap-4">
+      <section v-if="state.summary && state.summary.facts" class="q-card q-pa-md" aria-labelledby="summary-title" data-marker="summary">
+        <div class="row items-baseline justify-between gap-2">
+          <h2 id="summary-title" class="text-h6 q-my-none">{{ state.summary.title }}</h2>
+          <span class="text-caption text-grey-8" data-marker="updated">{{ state.labels.updated }} {{ updatedText }}</span>
+        </div>
+        <dl class="grid grid-cols-2 md:grid-cols-5 gap-3 q-my-sm">
+          <div v-for="fact in state.summary.facts" :key="fact.label" class="column">
+            <dt class="text-caption text-grey-8">{{ fact.label }}</dt>
+            <dd :class="['q-ma-none text-subtitle1 tabular-nums', fact.alert ? 'text-negative' : '']">{{ fact.value }}</dd>
+          </div>
+        </dl>
+        <p v-if="state.summary.red" class="text-body2 text-negative q-my-none" data-marker="summary-red">{{ state.summary.red }}</p>
+      </section>
+      <div role="status" aria-live="polite" class="w-full">
+        <div v-if="state.alert" class="w-full p-3 rounded bg-orange-1 text-deep-orange-10 row items-center no-wrap gap-2" data-marker="alert">
+          <q-icon name="notification_important" size="sm" aria-hidden="true" /><span>{{ state.alert }}</span>
+        </div>
       </div>
-      <div v-if="state.alert" role="status" class="w-full p-3 mb-4 rounded bg-orange-1 text-orange-10" data-marker="alert">{{ state.alert }}</div>
-      <p v-if="!state.order.length" class="p-2" data-marker="empty">{{ state.labels.empty }}</p>
-      <div class="grid grid-cols-1 md:grid-cols-2 xl:grid-cols-3 gap-4 w-full">
-        <section v-for="key in state.order" :key="key" class="q-card q-pa-md column gap-2"
-                 :data-marker="'card-' + key" :aria-labelledby="'title-' + uid + '-' + key">
-          <div class="row items-center no-wrap gap-2">
-            <h2 :id="'title-' + uid + '-' + key" class="text-h6 q-my-none grow ellipsis">{{ card(key).title }}</h2>
-            <q-icon :name="card(key).health == 'green' ? 'check_circle' : 'warning'" size="sm"
-                    :color="card(key).health == 'green' ? 'positive' : 'negative'" aria-hidden="true" />
-            <span class="text-caption" data-marker="health">{{ card(key).health_text }}</span>
-          </div>
-          <div class="row items-center no-wrap gap-2">
-            <div class="donut shrink-0" role="img" :aria-label="card(key).donut_label"
-                 :ref="(el) => chartRef('donut', key, el)" style="width: 9rem; height: 9rem"></div>
-            <div class="column gap-1 grow">
-              <span class="text-caption text-grey-8">{{ state.labels.last_90_days }}</span>
-              <span data-marker="products">{{ card(key).products }}</span>
-              <span data-marker="users">{{ card(key).users }}</span>
+      <div class="sr-only" aria-live="polite" data-marker="announce">{{ announcement }}</div>
+      <section aria-labelledby="teams-title" class="column gap-2">
+        <div class="row items-end justify-between gap-2 w-full">
+          <h2 id="teams-title" class="text-h6 q-my-none">{{ state.labels.teams }}</h2>
+          <span v-if="state.order.length > 1" class="text-caption text-grey-8" data-marker="shown">{{ shownText }}</span>
+        </div>
+        <div v-if="state.order.length > 1" class="row items-center gap-2 w-full" data-marker="toolbar">
+          <q-input v-model="search" dense outlined clearable :label="state.labels.search" class="w-56" data-marker="search">
+            <template v-slot:prepend><q-icon name="search" aria-hidden="true" /></template>
+          </q-input>
+          <q-select v-model="sort" dense outlined emit-value map-options :options="sortOptions" :label="state.labels.sort" class="w-48" data-marker="sort" />
+          <q-select v-model="filter" dense outlined emit-value map-options :options="filterOptions" :label="state.labels.filter" class="w-60" data-marker="filter" />
+          <q-toggle v-model="compact" :label="state.labels.compact" data-marker="compact" />
+        </div>
+        <p v-if="!state.order.length" class="p-2" data-marker="empty">{{ state.labels.empty }}</p>
+        <p v-else-if="!shown.length" class="p-2" data-marker="no-match">{{ state.labels.no_match }}</p>
+        <div :class="compact ? 'grid grid-cols-1 sm:grid-cols-2 lg:grid-cols-4 gap-2 w-full' : 'grid grid-cols-1 md:grid-cols-2 xl:grid-cols-3 gap-4 w-full'">
+          <section v-for="key in shown" :key="key" class="q-card q-pa-md column gap-2"
+                   :data-marker="'card-' + key" :aria-labelledby="'title-' + uid + '-' + key">
+            <div class="row items-center no-wrap gap-2">
+              <h3 :id="'title-' + uid + '-' + key" class="text-h6 q-my-none grow ellipsis">{{ card(key).title }}</h3>
+              <q-icon :name="card(key).health == 'green' ? 'check_circle' : card(key).health == 'red' ? 'warning' : 'remove_circle_outline'" size="sm"
+                      :color="card(key).health == 'green' ? 'positive' : card(key).health == 'red' ? 'negative' : 'grey-8'" aria-hidden="true" />
+              <span class="text-caption" data-marker="health">{{ card(key).health_text }}</span>
             </div>
-          </div>
-          <dl class="grid grid-cols-3 gap-2 w-full q-my-none">
-            <div v-for="field in ['available', 'used', 'total']" :key="field" class="column items-center">
-                <dt class="text-caption text-grey-8 text-center">{{ state.labels[field] }}</dt>
-              <dd class="text-base sm:text-xl font-medium q-ma-none text-center tabular-nums [overflow-wrap:anywhere]" :data-marker="field">{{ card(key)[field] }}</dd>
+            <div v-if="!compact" class="row items-center no-wrap gap-3">
+              <div class="donut shrink-0" role="img" :aria-label="card(key).donut_label"
+                   :ref="(el) => chartRef(key, el)" style="width: 8.5rem; height: 8.5rem"></div>
+              <div class="column gap-1 grow">
+                <span class="text-caption text-grey-8">{{ state.labels.last_90_days }}</span>
+                <span data-marker="products">{{ card(key).products }}</span>
+                <span data-marker="users">{{ card(key).users }}</span>
+              </div>
             </div>
-          </dl>
-          <span :class="card(key).alert ? 'text-body2 text-negative' : 'text-body2'" data-marker="expiry">{{ card(key).expiry }}</span>
-          <span v-if="card(key).expired" class="text-caption text-grey-8" data-marker="expired">{{ card(key).expired }}</span>
-          <span class="text-caption text-grey-8">{{ state.labels.trend }}</span>
-          <div class="trend w-full relative" role="img" :aria-label="card(key).trend_label"
-               @mousemove="(e) => hover(key, e)" @mouseleave="hovered = null" style="height: 3rem">
-            <svg class="w-full h-full block" :viewBox="'0 0 ' + Math.max(1, card(key).trend.length - 1) + ' 100'"
-                 preserveAspectRatio="none" aria-hidden="true">
-              <path :d="trendPath(card(key).trend, true)" fill="#1976d2" fill-opacity="0.15" stroke="none" />
-              <path :d="trendPath(card(key).trend, false)" fill="none" stroke="#1976d2" stroke-width="1.5"
-                    vector-effect="non-scaling-stroke" />
-            </svg>
-            <span v-if="hovered && hovered.key === key" class="absolute top-0 text-caption bg-white shadow-1 q-px-xs"
-                  :style="{ left: hovered.left }">{{ hovered.text }}</span>
-          </div>
-          <div class="row gap-1">
-            <q-btn v-for="action in state.actions" :key="action.kind" flat dense no-caps :icon="action.icon"
-                   :label="action.label" :aria-label="action.label + ' – ' + card(key).title"
-                   :data-marker="action.kind" @click="act(action.kind, key)" />
-          </div>
-        </section>
-      </div>
+            <dl class="grid grid-cols-1 sm:grid-cols-3 gap-1 sm:gap-2 w-full q-my-none">
+              <div v-for="field in ['available', 'used', 'total']" :key="field" class="flex flex-row sm:flex-col items-baseline sm:items-center justify-between gap-2 sm:gap-0">
+                <dt class="text-caption text-grey-8 sm:text-center">{{ state.labels[field] }}</dt>
+                <dd class="text-base sm:text-lg font-medium q-ma-none sm:text-center tabular-nums whitespace-nowrap" :data-marker="field">{{ card(key)[field] }}</dd>
+              </div>
+            </dl>
+            <span v-if="card(key).total_breakdown" class="text-caption text-grey-8" data-marker="breakdown">{{ card(key).total_breakdown }}</span>
+            <span :class="card(key).alert ? 'text-body2 text-negative' : 'text-body2'" data-marker="expiry">{{ card(key).expiry }}</span>
+            <span v-if="card(key).expired && !compact" class="text-caption text-grey-8" data-marker="expired">{{ card(key).expired }}</span>
+            <span v-if="card(key).forecast" :class="card(key).forecast_near ? 'text-body2 text-negative' : 'text-body2'" data-marker="forecast">{{ card(key).forecast }}</span>
+            <span v-if="card(key).unused" class="text-body2 text-deep-orange-10" data-marker="unused">{{ card(key).unused }}</span>
+            <template v-if="!compact">
+              <span class="text-caption text-grey-8">{{ state.labels.trend }}</span>
+              <div class="trend w-full relative" role="img" :aria-label="card(key).trend_label"
+                   @mousemove="(e) => hover(key, e)" @mouseleave="hovered = null" style="height: 3rem">
+                <svg class="w-full h-full block" :viewBox="'0 0 ' + Math.max(1, points(key) - 1) + ' 100'"
+                     preserveAspectRatio="none" aria-hidden="true">
+                  <path :d="trendPath(key, true)" fill="#1976d2" fill-opacity="0.15" stroke="none" />
+                  <path :d="trendPath(key, false)" fill="none" stroke="#1565c0" stroke-width="1.5" vector-effect="non-scaling-stroke" />
+                  <path :d="projectionPath(key)" fill="none" stroke="#1565c0" stroke-width="1.5" stroke-dasharray="4 3" vector-effect="non-scaling-stroke" />
+                </svg>
+                <span v-if="hovered && hovered.key === key" class="absolute top-0 text-caption bg-white shadow-1 q-px-xs"
+                      :style="{ left: hovered.left }">{{ hovered.text }}</span>
+              </div>
+            </template>
+            <div class="row gap-1">
+              <q-btn v-for="action in state.actions" :key="action.kind" flat dense no-caps :icon="action.icon" color="primary"
+                     :label="label(action, key)" :aria-label="label(action, key) + ' – ' + card(key).title"
+                     :aria-expanded="action.kind === 'details' ? String(isOpen(key)) : undefined"
+                     :data-marker="action.kind" @click="act(action.kind, key)" />
+            </div>
+          </section>
+        </div>
+      </section>
     </div>`,
   props: {
     view: Object,
     board: Number,
     room: String,
+    open: Array,
   },
   data() {
-    return { state: this.view, uid: this.board, charts: {}, hovered: null };
+    return {
+      state: this.view,
+      uid: this.board,
+      charts: {},
+      hovered: null,
+      search: "",
+      sort: "name",
+      filter: "all",
+      compact: false,
+      announcement: "",
+      pending: {},
+      announcedAt: 0,
+    };
+  },
+  computed: {
+    sortOptions() {
+      const l = this.state.labels;
+      return [
+        { value: "name", label: l.sort_name },
+        { value: "available", label: l.sort_available },
+        { value: "share", label: l.sort_share },
+        { value: "expiry", label: l.sort_expiry },
+      ];
+    },
+    filterOptions() {
+      const l = this.state.labels;
+      return [
+        { value: "all", label: l.filter_all },
+        { value: "red", label: l.filter_red },
+        { value: "expiring", label: l.filter_expiring },
+      ];
+    },
+    shown() {
+      const needle = (this.search || "").trim().toLocaleLowerCase();
+      let keys = this.state.order.filter((key) => {
+        const card = this.state.cards[key];
+        if (!card) return false;
+        if (needle && !card.title.toLocaleLowerCase().includes(needle)) return false;
+        if (this.filter === "red" && card.health !== "red") return false;
+        if (this.filter === "expiring" && !card.expiring) return false;
+        return true;
+      });
+      const by = {
+        available: (a, b) => a.available_value - b.available_value,
+        share: (a, b) => a.share_value - b.share_value,
+        expiry: (a, b) => (a.expiry_sort < b.expiry_sort ? -1 : a.expiry_sort > b.expiry_sort ? 1 : 0),
+      }[this.sort];
+      if (by) keys = [...keys].sort((x, y) => by(this.state.cards[x], this.state.cards[y]));
+      return keys;
+    },
+    shownText() {
+      return this.state.labels.shown.replace("{shown}", this.shown.length).replace("{total}", this.state.order.length);
+    },
+    updatedText() {
+      if (!this.state.updated) return "";
+      try {
+        const form = { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" };
+        return new Intl.DateTimeFormat(this.state.locale, form).format(
+          new Date(this.state.updated),
+        );
+      } catch (e) {
+        return this.state.updated;
+      }
+    },
   },
   watch: {
     view(view) {
       this.replace(view);
+    },
+    shown() {
+      this.$nextTick(() => this.drawQueued());
+    },
+    compact() {
+      this.$nextTick(() => this.drawQueued());
     },
   },
   mounted() {
@@ -96,34 +205,39 @@ export default {
       window.socket.off("balances_full", this.onFull);
       window.socket.off("connect", this.join);
     }
+    clearTimeout(this.announceTimer);
     for (const chart of Object.values(this.charts)) chart.instance?.dispose();
   },
   methods: {
     card(key) {
       return this.state.cards[key];
     },
+    isOpen(key) {
+      return (this.open || []).includes(key);
+    },
+    label(action, key) {
+      return action.kind === "details" && this.isOpen(key) ? this.state.labels.hide_details : action.label;
+    },
     act(kind, key) {
       this.$emit("action", { kind, key });
     },
-    chartRef(type, key, el) {
-      const id = type + ":" + key;
+    chartRef(key, el) {
       if (!el) return;
-      if (this.charts[id]?.el === el) return;
-      el.dataset.chart = type;
-      el.dataset.key = key;
-      this.charts[id] = { el, instance: null };
+      if (this.charts[key]?.el === el) return;
+      this.charts[key]?.instance?.dispose();
+      this.charts[key] = { el, instance: null };
       this.queue = this.queue || [];
-      this.queue.push([type, key]);
+      this.queue.push(key);
       if (this._isMounted) this.drawQueued();
     },
     drawQueued() {
-      // the numbers are on screen at once; the charts follow, a few per frame, so the page stays responsive
+      // the numbers are on screen at once; the donuts follow, a few per frame, so the page stays responsive
       this._isMounted = true;
       if (this.drawing || !this.queue?.length) return;
       this.drawing = true;
       const step = () => {
         if (this.unmounted) return;
-        for (const [type, key] of this.queue.splice(0, 12)) this.draw(type, key);
+        for (const key of this.queue.splice(0, 12)) this.draw(key);
         if (this.queue.length) requestAnimationFrame(step);
         else {
           this.drawing = false;
@@ -132,58 +246,102 @@ export default {
       };
       requestAnimationFrame(step);
     },
-    draw(type, key) {
-      const chart = this.charts[type + ":" + key];
-      if (!chart || !this.card(key)) return;
+    draw(key) {
+      const chart = this.charts[key];
+      if (!chart || !this.card(key) || !chart.el.isConnected) return;
       if (!chart.instance) chart.instance = echarts.init(chart.el, null, { renderer: "svg" });
-      chart.instance.setOption(this.donut(this.card(key)));
+      chart.instance.setOption(this.donut(this.card(key)), true);
     },
     redraw(key) {
-      if (this.charts["donut:" + key]?.instance) this.draw("donut", key);
+      if (this.charts[key]?.instance) this.draw(key);
     },
-    trendPath(values, area) {
+    points(key) {
+      const card = this.card(key);
+      return card.trend.length + (card.projection || []).length;
+    },
+    top(key) {
+      const card = this.card(key);
+      return Math.max(...card.trend, ...(card.projection || []), 0) || 1;
+    },
+    trendPath(key, area) {
       // a sparkline in a 0..n × 0..100 box, drawn as SVG by Vue: no chart instance per card
-      const top = Math.max(...values, 0) || 1;
+      const values = this.card(key).trend;
+      const top = this.top(key);
       const points = values.map((v, i) => i + "," + (100 - (v / top) * 96).toFixed(2));
       if (!points.length) return "";
       return area ? "M0,100 L" + points.join(" L") + " L" + (values.length - 1) + ",100 Z" : "M" + points.join(" L");
     },
+    projectionPath(key) {
+      const card = this.card(key);
+      const future = card.projection || [];
+      if (!future.length || !card.trend.length) return "";
+      const top = this.top(key);
+      const start = card.trend.length - 1;
+      const points = [[start, card.trend[start]], ...future.map((v, i) => [start + 1 + i, v])];
+      return "M" + points.map(([x, v]) => x + "," + (100 - (v / top) * 96).toFixed(2)).join(" L");
+    },
     hover(key, event) {
       const card = this.card(key);
       const box = event.currentTarget.getBoundingClientRect();
-      const index = Math.round(((event.clientX - box.left) / box.width) * (card.trend.length - 1));
-      if (index < 0 || index >= card.trend.length) return;
-      const left = Math.min(box.width - 120, Math.max(0, event.clientX - box.left)) + "px";
-      this.hovered = { key, left, text: this.state.trend_days[index] + ": " + card.trend_text[index] };
+      const count = this.points(key);
+      const index = Math.round(((event.clientX - box.left) / box.width) * (count - 1));
+      if (index < 0 || index >= count) return;
+      const left = Math.min(box.width - 140, Math.max(0, event.clientX - box.left)) + "px";
+      const day = this.state.trend_days[index] || "";
+      const projected = index >= card.trend.length;
+      const value = projected ? card.projection_text : card.trend_text[index];
+      const form = projected ? this.state.labels.point_projected : this.state.labels.point;
+      this.hovered = { key, left, text: form.replace("{day}", day).replace("{value}", value) };
     },
     donut(card) {
       const labels = this.state.labels;
+      const color = card.health === "green" ? GREEN : card.health === "red" ? RED : NONE;
+      const empty = card.health === "none";
       return {
         animation: false,
         aria: { enabled: false },
         title: {
           text: card.share,
-          subtext: labels.available_short,
+          subtext: empty ? "" : labels.available_short,
           left: "center",
           top: "36%",
-          textStyle: { fontSize: 18, color: card.health === "green" ? GREEN : RED },
+          textStyle: { fontSize: 17, color: empty ? "#424242" : color },
           subtextStyle: { fontSize: 11, color: "#424242" },
         },
-        tooltip: { trigger: "item", formatter: (p) => p.name + ": " + card.ring_text[p.dataIndex] },
+        tooltip: empty
+          ? { show: false }
+          : { trigger: "item", formatter: (p) => labels.point.replace("{day}", p.name).replace("{value}", card.ring_text[p.dataIndex]) },
         series: [
           {
             type: "pie",
             radius: ["62%", "82%"],
-            silent: false,
+            silent: empty,
             label: { show: false },
-            data: [
-              { name: labels.available, value: card.ring[0], itemStyle: { color: card.health === "green" ? GREEN : RED } },
-              { name: labels.used, value: card.ring[1], itemStyle: { color: USED } },
-              { name: labels.expired, value: card.ring[2], itemStyle: { color: EXPIRED } },
-            ],
+            data: empty
+              ? [{ name: "", value: 1, itemStyle: { color: NONE } }]
+              : [
+                  { name: labels.available, value: card.ring[0], itemStyle: { color } },
+                  { name: labels.used, value: card.ring[1], itemStyle: { color: USED } },
+                  { name: labels.expired, value: card.ring[2], itemStyle: { color: EXPIRED } },
+                ],
           },
         ],
       };
+    },
+    announce(key) {
+      // changed numbers reach screen readers as one polite message now and then, never on every tick
+      this.pending[key] = true;
+      if (this.announceTimer) return;
+      const wait = Math.max(0, this.announcedAt + ANNOUNCE_EVERY - Date.now());
+      this.announceTimer = setTimeout(() => {
+        const parts = Object.keys(this.pending)
+          .filter((k) => this.state.cards[k])
+          .map((k) => this.state.labels.announce.replace("{team}", this.state.cards[k].title).replace("{available}", this.state.cards[k].available));
+        this.pending = {};
+        this.announceTimer = null;
+        this.announcedAt = Date.now();
+        this.announcement = parts.join(" · ");
+      }, wait);
     },
     apply(message) {
       for (const [key, fields] of Object.entries(message.cards || {})) {
@@ -199,16 +357,17 @@ export default {
             card[field] = value;
           }
         }
+        if ("available" in fields) this.announce(key);
         this.redraw(key);
       }
-      for (const field of ["alert", "updated", "version"]) {
+      for (const field of ["alert", "updated", "version", "summary"]) {
         if (field in message) this.state[field] = message[field];
       }
     },
     replace(view) {
       this.state = view;
       this.$nextTick(() => {
-        for (const key of this.state.order) this.redraw(key);
+        for (const key of this.shown) this.redraw(key);
       });
     },
   },

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import Client, app, ui
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from services.accounts import sessions
+from services.accounts import admins, sessions
 from services.accounts.admins import AdminInfo
 from ui.frame import language
 from ui.i18n import t
@@ -69,6 +69,10 @@ async def enter(request: Request, ticket: str = '', redirect_to: str = '/') -> R
     if token is None:
         return RedirectResponse('/login', status_code=303)
     _renew(request, token=token)
+    admin = await sessions.current(token)
+    chosen = await admins.language_of(admin.id) if admin else None
+    if chosen:  # the language this administrator chose last time, on any browser
+        request.session['lang'] = chosen
     return RedirectResponse(local_path(redirect_to), status_code=303)
 
 
@@ -128,7 +132,7 @@ class Guard:
             return
         _, lang = self.sessions.get(client.id, ('', 'en'))
         with client:
-            ui.notify(t('signed_out', lang), type='warning')
+            ui.notify(t('You are signed out.', lang), type='warning')
             ui.navigate.to('/login')
 
 

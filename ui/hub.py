@@ -6,6 +6,9 @@ the changed numbers and chart points, in one socket.io message to the room of th
 many pages are in the room. A page's board joins the room from the browser when its socket connects (and again
 after every reconnection); the server checks that the socket belongs to the page, picks the room from the board it
 built, and sends the whole current view to that socket first, so that a page never misses a change.
+
+The board also carries what the pages around it need: the transfer suggestions (a list its page renders) and the
+newest alerts (the bell), both read once per change for every page of the contract.
 """
 
 import asyncio
@@ -17,13 +20,20 @@ from typing import Any, TypeVar
 from nicegui import Client, core
 
 from services.accounts.contracts import ContractInfo
+from services.alerts.history import AlertInfo, latest_alerts
+from services.domain.dates import local_date
+from services.infrastructure import bus
 from services.reading import live
+from services.reading.forecast import Suggestion
 from services.reading.live import LiveContract, LiveUpdate
-from ui.board import BalanceBoard, BoardView, card_changes, card_key, format_card, new_view, trend_days
-from ui.i18n import moment, t
+from ui.board import BalanceBoard
+from ui.cards import BoardView, card_changes, card_key, format_card, new_view, summary, trend_days, unit_of
+from ui.i18n import t
 
 log = logging.getLogger('balances.hub')
 T = TypeVar('T')
+Listener = Callable[[], Awaitable[None] | None]
+SETTLE_WITHIN = 5.0  # seconds a stopping app gives the pages being read
 
 
 @dataclass
@@ -34,25 +44,53 @@ class SharedBoard:
     pages: int = 0
     sent: int = 0  # broadcasts
     room: str = ''
-    _pending: list[asyncio.Task[None]] = field(default_factory=list)
+    suggestions: tuple[Suggestion, ...] = ()
+    alerts: tuple[AlertInfo, ...] = ()
+    _listeners: dict[str, list[Listener]] = field(default_factory=lambda: {'suggestions': [], 'alerts': []})
 
     @property
     def unit(self) -> str:
-        return 'flex' if self.contract.is_flex else 'cloud'
+        return unit_of(self.contract)
+
+    def listen(self, what: str, listener: Listener) -> None:
+        """Call ``listener`` when the suggestions or the alerts change (the page's panels)."""
+        self._listeners[what].append(listener)
+
+    def unlisten(self, what: str, listener: Listener) -> None:
+        if listener in self._listeners[what]:
+            self._listeners[what].remove(listener)
+
+    async def _tell(self, what: str) -> None:
+        for listener in list(self._listeners[what]):
+            try:
+                result = listener()
+                if result is not None:
+                    await result
+            except Exception:
+                log.exception('a %s listener of contract %s failed', what, self.contract.id)
+
+    def _card(self, holder: int) -> dict[str, Any]:
+        model, view = self.model, self.view
+        balance = model.balances[holder]
+        return format_card(
+            balance,
+            model.trend.of(balance.team),
+            model.forecasts.get(holder),
+            lang=view.lang,
+            unit=self.unit,
+            title=balance.team_name or self.contract.name,
+            today=local_date(model.as_of, self.contract.timezone),
+        )
 
     def rebuild(self) -> None:
         """Format every card (first load, a new day, a new team)."""
-        model, view = self.model, self.view
-        cards = {}
-        for balance in model.holders:
-            title = balance.team_name or self.contract.name
-            cards[card_key(balance.team)] = format_card(
-                balance, model.trend.of(balance.team), lang=view.lang, unit=self.unit, title=title
-            )
+        cards = {card_key(balance.team): self._card(balance.holder) for balance in self.model.holders}
+        view = self.view
         view.cards.clear()
         view.cards.update(cards)
         view.order[:] = list(cards)
-        view.trend_days[:] = trend_days(model.trend.days, view.lang)
+        view.trend_days[:] = trend_days(self.model.trend.days, view.lang)
+        self.suggestions = self.model.suggestions
         self._header()
 
     def _header(self) -> None:
@@ -61,10 +99,11 @@ class SharedBoard:
         if not alerting:
             view.alert = ''
         elif self.contract.is_flex:
-            view.alert = t('alert', view.lang, teams=', '.join(alerting))
+            view.alert = t('Tokens expire within 90 days for: {teams}', view.lang, teams=', '.join(alerting))
         else:
-            view.alert = t('alert_cloud', view.lang)
-        view.updated = t('updated', view.lang, time=moment(self.model.as_of, view.lang, self.contract.timezone))
+            view.alert = t('Shared cloud credits expire within 90 days', view.lang)
+        view.summary = summary(holders, self.contract, view.lang)
+        view.updated = self.model.as_of.isoformat()
         view.version += 1
 
     async def on_update(self, update: LiveUpdate) -> None:
@@ -73,23 +112,31 @@ class SharedBoard:
         if update.full or any(card_key(b.team) not in known for b in update.balances):
             self.rebuild()
             await self.broadcast('balances_full', {'view': view})
-            return
-        changes: dict[str, Any] = {}
-        for balance in update.balances:
-            key = card_key(balance.team)
-            title = balance.team_name or self.contract.name
-            trend = self.model.trend.of(balance.team)
-            new = format_card(balance, trend, lang=view.lang, unit=self.unit, title=title)
-            if fields := card_changes(view.cards[key], new):
-                changes[key] = fields
-                view.cards[key] = new
-        alert, updated = view.alert, view.updated
-        self._header()
-        message: dict[str, Any] = {'version': view.version, 'cards': changes, 'updated': view.updated}
-        if view.alert != alert:
-            message['alert'] = view.alert
-        if changes or view.updated != updated:
-            await self.broadcast('balances', message)
+        else:
+            changes: dict[str, Any] = {}
+            for balance in update.balances:
+                key = card_key(balance.team)
+                new = self._card(balance.holder)
+                if fields := card_changes(view.cards[key], new):
+                    changes[key] = fields
+                    view.cards[key] = new
+            alert, updated, before = view.alert, view.updated, view.summary
+            self._header()
+            message: dict[str, Any] = {'version': view.version, 'cards': changes, 'updated': view.updated}
+            if view.alert != alert:
+                message['alert'] = view.alert
+            if view.summary != before:
+                message['summary'] = view.summary
+            if changes or view.updated != updated:
+                await self.broadcast('balances', message)
+        if update.suggestions is not None and update.suggestions != self.suggestions:
+            self.suggestions = update.suggestions
+            await self._tell('suggestions')
+
+    async def on_alerts(self) -> None:
+        """The contract's alert history grew: read its newest alerts once for every page."""
+        self.alerts = await latest_alerts(self.contract.id)
+        await self._tell('alerts')
 
     async def broadcast(self, event: str, message: dict[str, Any]) -> None:
         self.sent += 1
@@ -102,12 +149,32 @@ class BoardHub:
     def __init__(self) -> None:
         self.boards: dict[tuple[int, str], SharedBoard] = {}
         self.sent = 0  # broadcasts of the boards already detached
+        self.loading: set[asyncio.Task[Any]] = set()  # pages reading their board now: the app lets them finish
+        self.closing = False  # the app is stopping: no page reads its board any more
+        self.run = 0  # which start of the app this is (the tests start it again and again in one process)
         self._lock = asyncio.Lock()
 
     def reset(self) -> None:
         """Start empty, with a lock of the running event loop (the tests run the app once per loop)."""
         self.boards.clear()
+        self.closing = False
+        self.run += 1
         self._lock = asyncio.Lock()
+
+    def loads(self, run: int) -> bool:
+        """Whether the current page, built during ``run``, may read its board now: not while the app stops, nor in
+        a later run of the app than its own. A page that may is waited for when the app stops."""
+        task = asyncio.current_task()
+        if task is not None:
+            self.loading.add(task)
+            task.add_done_callback(self.loading.discard)
+        return not self.closing and run == self.run
+
+    async def settle(self) -> None:
+        """No page reads its board any more, and those being read finish before the database closes."""
+        self.closing = True
+        if self.loading:
+            await asyncio.wait(list(self.loading), timeout=SETTLE_WITHIN)
 
     def broadcasts(self) -> int:
         return self.sent + sum(shared.sent for shared in self.boards.values())
@@ -125,6 +192,7 @@ class BoardHub:
                 shared = SharedBoard(contract, model, new_view(contract, lang, teams))
                 shared.room = f'balances:{contract.id}:{lang}'
                 shared.rebuild()
+                shared.alerts = await latest_alerts(contract.id)
                 model.listen(shared.on_update)
                 self.boards[contract.id, lang] = shared
             shared.pages += 1
@@ -138,6 +206,12 @@ class BoardHub:
                 self.sent += shared.sent
                 shared.model.unlisten(shared.on_update)
                 await live.registry.release(shared.contract.id)
+
+    async def on_alerts(self, contract_id: int) -> None:
+        """An alert was recorded (here or, through PostgreSQL, elsewhere): the boards of that contract re-read."""
+        for (shown, _), shared in list(self.boards.items()):
+            if contract_id in (shown, bus.EVERYTHING):
+                await shared.on_alerts()
 
 
 hub = BoardHub()
@@ -179,3 +253,5 @@ async def join(sid: str, data: Any) -> None:
 
 def install() -> None:
     core.sio.on('balances_join', join)
+    bus.unsubscribe_alerts(hub.on_alerts)  # once, however many times the app starts in one process (the tests)
+    bus.subscribe_alerts(hub.on_alerts)

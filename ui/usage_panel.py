@@ -1,4 +1,5 @@
-"""Usage details: a stacked bar chart over time by service or by user, a date range, a table and a CSV download
+"""Usage details: stacked bars over time by service or by user (or bars by team, for a contract), a date range, a
+table and downloads
 
 An open panel follows live changes of its contract when its range includes today, at most every ``REFRESH``
 seconds; the reads are shared (``ui.hub.shared_reads``) by every open panel of the same contract, team, range and
@@ -7,37 +8,24 @@ view, so that a change costs one read per distinct panel, not one per page.
 
 import asyncio
 import time
-from datetime import date
-from typing import Literal
+from collections.abc import Sequence
 
 from nicegui import background_tasks, ui
 
 from services.domain.dates import DateRange, local_date
-from services.domain.errors import LedgerError
 from services.infrastructure.clock import utcnow
-from services.reading.exports import usage_csv, usage_csv_name
+from services.reading.exports import Table
 from services.reading.live import LiveUpdate
-from services.reading.usage import UsageBreakdown, UsageSeries, usage_breakdown, usage_series
+from services.reading.usage import By, UsageBreakdown, UsageSeries, usage_breakdown, usage_series
 from ui import charts
+from ui.exports import download_menu, usage_table
+from ui.frame import heading, labelled, testable
 from ui.guard import guard
 from ui.hub import SharedBoard, shared_reads
 from ui.i18n import number, t
+from ui.ranges import RangePicker
 
 REFRESH = 2.0  # seconds between two live reloads of one panel, at least
-
-PRESETS = ('range_30', 'range_90', 'this_month', 'last_month', 'range_12m')
-
-
-def preset_range(preset: str, today: date) -> DateRange:
-    if preset == 'range_30':
-        return DateRange.last_days(today, 30)
-    if preset == 'this_month':
-        return DateRange.this_month(today)
-    if preset == 'last_month':
-        return DateRange.last_month(today)
-    if preset == 'range_12m':
-        return DateRange.last_12_months(today)
-    return DateRange.last_days(today, 90)
 
 
 class UsagePanel:
@@ -49,74 +37,58 @@ class UsagePanel:
         self.reloaded = 0.0
         self.report: UsageBreakdown | None = None
         self.pending = False
+        self.title = title
         shared.model.listen(self.on_update)
         ui.context.client.on_delete(self.close)
-        self.range = preset_range('range_90', self.today)
-        self.by = 'product'
-        with ui.card().classes('w-full').mark(f'usage-{team if team is not None else "contract"}') as self.card:
-            ui.label(title).classes('text-h6')
+        self.by: By = 'product'
+        views = {'product': t('By service', lang), 'user': t('By user', lang)}
+        if team is None and shared.contract.is_flex:
+            views['team'] = t('By team', lang)
+        marker = f'usage-{team if team is not None else "contract"}'
+        with testable(ui.element('section'), marker).classes('q-card q-pa-md w-full column gap-2') as self.card:
+            heading(title)
             with ui.row().classes('w-full items-center gap-2'):
-                ui.toggle(
-                    {'product': t('by_product', lang), 'user': t('by_user', lang)},
-                    value='product',
-                    on_change=self._set_by,
-                ).props('no-caps dense').mark('by')
-                ui.toggle({p: t(p, lang) for p in PRESETS}, value='range_90', on_change=self._set_preset).props(
-                    'no-caps dense'
-                ).mark('preset')
-                custom = ui.button(t('custom', lang), icon='date_range').props('flat dense no-caps').mark('custom')
-                with custom, ui.menu():
-                    self.picker = ui.date(on_change=self._set_custom).props('range').mark('custom-range')
+                ui.toggle(views, value='product', on_change=self._set_by).props(
+                    'no-caps dense toggle-color=primary text-color=grey-10'
+                ).mark('by')
+                self.picker = RangePicker(lang, self.today, self._set_range)
                 ui.space()
-                ui.button(t('download_csv', lang), icon='download', on_click=self.download).props(
-                    'flat dense no-caps'
-                ).mark('csv')
+                download_menu(lang, 'usage', self._export, marker='download-usage')
             with ui.row().classes('items-center gap-2'):
-                self.range_label = ui.label().classes('text-caption text-grey-7').mark('range')
-                self.spinner = ui.spinner(size='sm').mark('usage-loading')
-            self.message = ui.label().mark('usage-message')
+                self.total = ui.label().classes('text-body2').mark('usage-total')
+                self.spinner = labelled(ui.spinner(size='sm'), t('Loading', lang)).mark('usage-loading')
+            self.message = ui.label().props('role=status').mark('usage-message')
             self.chart = ui.echart({'series': []}).classes('w-full h-72').mark('usage-chart')
             self.table = (
                 ui.table(
                     columns=[
-                        {'name': 'key', 'label': t('key', lang), 'field': 'key', 'align': 'left'},
-                        {'name': 'quantity', 'label': t('quantity', lang), 'field': 'quantity', 'align': 'right'},
+                        {'name': 'key', 'label': t('Service', lang), 'field': 'key', 'align': 'left'},
+                        {'name': 'quantity', 'label': t('Quantity', lang), 'field': 'quantity', 'align': 'right'},
                     ],
                     rows=[],
+                    pagination=10,
                 )
                 .props('flat dense')
                 .classes('w-full')
                 .mark('usage-table')
             )
+            self.table.props['no-data-label'] = t('No usage in this period.', lang)
+
+    @property
+    def range(self) -> DateRange:
+        return self.picker.range
 
     async def _set_by(self, event: object) -> None:
         if not await guard.allows(self.contract_id):
             return
-        self.by = getattr(event, 'value', 'product')
+        value = getattr(event, 'value', 'product')
+        self.by = 'team' if value == 'team' else 'user' if value == 'user' else 'product'
         await self.reload()
 
-    async def _set_preset(self, event: object) -> None:
+    async def _set_range(self, _: DateRange) -> None:
         if not await guard.allows(self.contract_id):
             return
-        preset = getattr(event, 'value', None)
-        if preset:
-            self.range = preset_range(preset, self.today)
-            await self.reload()
-
-    async def _set_custom(self, event: object) -> None:
-        if not await guard.allows(self.contract_id):
-            return
-        value = getattr(event, 'value', None)
-        if isinstance(value, dict) and value.get('from') and value.get('to'):
-            try:
-                self.range = DateRange(
-                    date.fromisoformat(value['from'].replace('/', '-')),
-                    date.fromisoformat(value['to'].replace('/', '-')),
-                )
-            except LedgerError as error:
-                self.message.set_text(error.message)
-                return
-            await self.reload()
+        await self.reload()
 
     def close(self) -> None:
         self.shared.model.unlisten(self.on_update)
@@ -138,40 +110,76 @@ class UsagePanel:
 
         background_tasks.create(later(), name='usage panel reload')
 
-    async def _read(self, by: Literal['product', 'user']) -> tuple[UsageSeries, UsageBreakdown]:
+    async def _read(self) -> tuple[UsageSeries | None, UsageBreakdown]:
+        by = self.by
         key = (self.contract_id, self.team, self.range, by, self.shared.model.stats.flushes)
+        date_range = self.range
 
-        async def read() -> tuple[UsageSeries, UsageBreakdown]:
-            series = await usage_series(self.contract_id, self.range, by=by, team=self.team)
-            breakdown = await usage_breakdown(self.contract_id, self.range, by=by, team=self.team)
+        async def read() -> tuple[UsageSeries | None, UsageBreakdown]:
+            breakdown = await usage_breakdown(self.contract_id, date_range, by=by, team=self.team)
+            if by == 'team':
+                return None, breakdown
+            series = await usage_series(
+                self.contract_id, date_range, by='user' if by == 'user' else 'product', team=self.team
+            )
             return series, breakdown
 
         return await shared_reads.get(key, read)
 
+    def team_names(self) -> dict[int | None, str]:
+        names: dict[int | None, str] = {b.team: b.team_name or '' for b in self.shared.model.holders}
+        names[None] = t('No team', self.lang)
+        return names
+
     async def reload(self) -> None:
-        by: Literal['product', 'user'] = 'product' if self.by == 'product' else 'user'
         self.reloaded = time.monotonic()
         self.spinner.set_visibility(True)
         try:
-            series, breakdown = await self._read(by)
+            series, breakdown = await self._read()
         finally:
             self.spinner.set_visibility(False)
         self.report = breakdown
-        self.rows = [(str(row.key), row.quantity) for row in breakdown.rows]
-        self.range_label.set_text(
-            f'{self.range.start.isoformat()} → {self.range.end.isoformat()} · '
-            f'{t("total", self.lang)} {number(breakdown.total, self.lang)}'
-        )
-        self.message.set_text('' if breakdown.rows else t('no_usage', self.lang))
+        names = self.team_names()
+        keys: Sequence[str] = [
+            names.get(row.key, '') if self.by == 'team' else str(row.key)  # type: ignore[arg-type]
+            for row in breakdown.rows
+        ]
+        self.total.set_text(t('Total: {total}', self.lang, total=number(breakdown.total, self.lang)))
+        self.message.set_text('' if breakdown.rows else t('No usage in this period.', self.lang))
         self.chart.options.clear()
-        self.chart.options.update(charts.stacked_bars(series, self.lang))
+        if series is None:
+            self.chart.options.update(
+                charts.team_bars([(k, float(r.quantity)) for k, r in zip(keys, breakdown.rows, strict=True)], self.lang)
+            )
+        else:
+            self.chart.options.update(charts.stacked_bars(series, self.lang, others=t('Others', self.lang)))
         self.chart.update()
-        self.table.rows = [{'key': key, 'quantity': number(quantity, self.lang)} for key, quantity in self.rows]
+        header = {'product': t('Service', self.lang), 'user': t('User', self.lang), 'team': t('Team', self.lang)}
+        self.table.columns[0]['label'] = header[self.by]
+        self.table.rows = [
+            {'key': key, 'quantity': number(row.quantity, self.lang)}
+            for key, row in zip(keys, breakdown.rows, strict=True)
+        ]
         self.table.update()
 
-    async def download(self) -> None:
-        if not await guard.allows(self.contract_id):
-            return
-        if self.report is not None:
-            name = usage_csv_name(self.report, self.contract_id, *([self.team] if self.team is not None else []))
-            ui.download.content(usage_csv(self.report).encode(), name, 'text/csv')
+    async def _export(self) -> tuple[Table, Sequence[object]]:
+        if self.report is None:
+            await self.reload()
+        report = self.report
+        if report is None:
+            raise RuntimeError('the usage details were not read')
+        header = {'product': t('Service', self.lang), 'user': t('User', self.lang), 'team': t('Team', self.lang)}
+        names = self.team_names() if self.by == 'team' else None
+        table = usage_table(report, header[self.by], self.lang, names)
+        team = next((b.team_name for b in self.shared.model.holders if b.team == self.team), None)
+        parts = [self.shared.contract.name, team, self.by, report.range.start, report.range.end]
+        return table, parts
+
+    def reveal(self) -> None:
+        """Bring the panel into view and its heading into focus (it opens below the cards)."""
+        ui.run_javascript(
+            f'(function go(n) {{ const el = document.getElementById("c{self.card.id}"); '
+            'if (!el) { if (n < 60) requestAnimationFrame(() => go(n + 1)); return; } '
+            'el.scrollIntoView({behavior: "smooth", block: "start"}); '
+            'el.querySelector("h2")?.focus({preventScroll: true}); })(0)'
+        )

@@ -5,6 +5,8 @@ from datetime import datetime
 from services.alerts.evaluate import evaluate
 from services.alerts.rules import RuleInfo, create_rule
 
+__all__ = ['RuleInfo', 'add_rule', 'create_rule', 'evaluate']
+
 
 async def add_rule(
     contract_id: int,

@@ -24,6 +24,7 @@ import httpx
 from models import Alert, AlertDelivery, AlertRule
 from services.accounts.contracts import get_contract
 from services.alerts.messages import Crossing, email
+from services.alerts.rules import RuleInfo
 from services.alerts.targets import PrivateTarget, check_reachable
 from services.domain.quantity import format_quantity, from_units
 from services.infrastructure import bus, database
@@ -129,9 +130,14 @@ def page_link(config: DeliveryConfig, contract: int) -> str:
     return f'{config.public_url.rstrip("/")}/?contract={contract}'
 
 
-async def send_email(config: DeliveryConfig, job: Job, alert: Alert) -> None:
+async def send_email(
+    config: DeliveryConfig, job: Job, alert: Alert | None, *, crossing: Crossing | None = None
+) -> None:
     """Send a crossing's e-mail to one recipient; ``Undeliverable`` when no SMTP server is configured."""
-    crossing = await crossing_of(alert)
+    if crossing is None:
+        if alert is None:
+            raise ValueError('an e-mail needs its alert or its crossing')
+        crossing = await crossing_of(alert)
     message = email(
         crossing, job.language, sender=config.mail_from, recipient=job.target, link=page_link(config, crossing.contract)
     )
@@ -155,14 +161,18 @@ async def send_email(config: DeliveryConfig, job: Job, alert: Alert) -> None:
 async def send_webhook(config: DeliveryConfig, job: Job, alert: Alert) -> None:
     """POST a crossing, signed, to the rule's webhook; an error unless the receiver answers 2xx within 5 s."""
     rule = await AlertRule.get(id=alert.rule_id)  # type: ignore[attr-defined]
+    await post_webhook(config, job.target, rule.webhook_secret or '', webhook_body(alert))
+
+
+async def post_webhook(config: DeliveryConfig, url: str, secret: str, body: bytes) -> None:
+    """POST a signed body to a public address (unless private ones are allowed); an error unless 2xx within 5 s."""
     try:
-        await check_reachable(job.target, allow_private=config.allow_private)
+        await check_reachable(url, allow_private=config.allow_private)
     except PrivateTarget as refusal:
         raise Undeliverable(str(refusal)) from None
-    body = webhook_body(alert)
-    headers = {'Content-Type': 'application/json', SIGNATURE_HEADER: sign(rule.webhook_secret or '', body)}
+    headers = {'Content-Type': 'application/json', SIGNATURE_HEADER: sign(secret, body)}
     async with httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT, follow_redirects=False) as client:
-        answer = await client.post(job.target, content=body, headers=headers)
+        answer = await client.post(url, content=body, headers=headers)
     if not 200 <= answer.status_code < 300:
         raise RuntimeError(f'the receiver answered {answer.status_code}')
 
@@ -272,3 +282,42 @@ def _safe(target: str) -> str:
     """A target for the logs: a URL without its query (which may carry a receiver's token)."""
     parts = urlsplit(target)
     return f'{parts.scheme}://{parts.netloc}{parts.path}' if parts.scheme else target
+
+
+@dataclass(frozen=True)
+class TestResult:
+    channel: str
+    target: str
+    error: str | None  # None: delivered
+
+
+async def send_test(
+    config: DeliveryConfig, rule: RuleInfo, crossing: Crossing, languages: dict[str, str]
+) -> list[TestResult]:
+    """Send a test notice of a rule now, to each of its e-mail addresses (in each one's language) and its webhook
+    (``state`` ``"test"``); what happened to each. Nothing is recorded."""
+    results = []
+    for address, language in languages.items():
+        try:
+            await send_email(config, Job(0, 0, 'email', address, language, 1), None, crossing=crossing)
+            results.append(TestResult('email', address, None))
+        except Exception as error:  # noqa: BLE001 - every failure is the answer to show
+            results.append(TestResult('email', address, str(error) or type(error).__name__))
+    if rule.webhook_url:
+        payload = {
+            'id': f'test-{rule.id}-{int(crossing.at.timestamp())}',
+            'rule': rule.id,
+            'contract': rule.contract,
+            'team': crossing.team,
+            'kind': rule.kind,
+            'state': 'test',
+            'at': crossing.at.isoformat().replace('+00:00', 'Z'),
+            'available': format_quantity(from_units(crossing.available)),
+            'total': format_quantity(from_units(crossing.total)),
+        }
+        try:
+            await post_webhook(config, rule.webhook_url, rule.webhook_secret or '', json.dumps(payload).encode())
+            results.append(TestResult('webhook', rule.webhook_url, None))
+        except Exception as error:  # noqa: BLE001 - every failure is the answer to show
+            results.append(TestResult('webhook', rule.webhook_url, str(error) or type(error).__name__))
+    return results

@@ -59,20 +59,33 @@ def condition(crossing: Crossing, lang: str) -> str:
 def summary(crossing: Crossing, lang: str) -> str:
     """One line for the history: who, the condition, firing or resolved, and the key numbers."""
     facts = [
-        t('available {available} of {total}', lang, available=number(from_units(crossing.available), lang),
-          total=number(from_units(crossing.total), lang)),
-    ]  # fmt: skip
+        t(
+            'available {available} of {total}',
+            lang,
+            available=number(from_units(crossing.available), lang),
+            total=number(from_units(crossing.total), lang),
+        ),
+    ]
     if crossing.expiring and crossing.next_expiry:
         facts.append(
-            t('{quantity} expiring by {date}', lang, quantity=number(from_units(crossing.expiring), lang),
-              date=day(crossing.next_expiry, lang))
-        )  # fmt: skip
+            t(
+                '{quantity} expiring by {date}',
+                lang,
+                quantity=number(from_units(crossing.expiring), lang),
+                date=day(crossing.next_expiry, lang),
+            )
+        )
     if crossing.runs_out_on:
         facts.append(t('runs out around {date}', lang, date=day(crossing.runs_out_on, lang)))
     what = condition(crossing, lang)
     if crossing.state == 'resolved':
-        return t('{name}: resolved — {condition} no longer ({facts})', lang, name=crossing.name, condition=what,
-                 facts='; '.join(facts))  # fmt: skip
+        return t(
+            '{name}: resolved — {condition} no longer ({facts})',
+            lang,
+            name=crossing.name,
+            condition=what,
+            facts='; '.join(facts),
+        )
     return t('{name}: {condition} ({facts})', lang, name=crossing.name, condition=what, facts='; '.join(facts))
 
 
@@ -99,10 +112,15 @@ def _lines(crossing: Crossing, lang: str, link: str) -> list[tuple[str, str]]:
         rows.append(
             (
                 tn('Expiring within {count} day', 'Expiring within {count} days', crossing.expiring_days, lang),
-                t('{quantity} {unit}, the first on {date}', lang, quantity=number(from_units(crossing.expiring), lang),
-                  unit=unit, date=day(crossing.next_expiry, lang)),
+                t(
+                    '{quantity} {unit}, the first on {date}',
+                    lang,
+                    quantity=number(from_units(crossing.expiring), lang),
+                    unit=unit,
+                    date=day(crossing.next_expiry, lang),
+                ),
             )
-        )  # fmt: skip
+        )
     forecast = (
         t('around {date}, at the last 28 days’ pace', lang, date=day(crossing.runs_out_on, lang))
         if crossing.runs_out_on

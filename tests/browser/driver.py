@@ -2,11 +2,15 @@
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from selenium import webdriver
+from selenium.common.exceptions import ElementClickInterceptedException, ElementNotInteractableException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 
 T = TypeVar('T')
 FLAGS = [
@@ -50,23 +54,41 @@ def wait_for(condition: Callable[[], T | None], timeout: float = 10.0, interval:
 
 def sign_in(driver: WebDriver, url: str, email: str, password: str) -> None:
     driver.get(f'{url}/login')
-    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, 'input'))
-    inputs = driver.find_elements(By.CSS_SELECTOR, 'input')
-    inputs[0].send_keys(email)
-    inputs[1].send_keys(password)
-    driver.find_element(By.XPATH, "//button[contains(., 'Sign in')]").click()
+    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, 'input[type=email]'))
+    driver.find_element(By.CSS_SELECTOR, 'input[type=email]').send_keys(email)
+    driver.find_element(By.CSS_SELECTOR, 'input[type=password]').send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, 'input[type=password]').send_keys(Keys.ENTER)
 
 
 def card_texts(driver: WebDriver) -> list[str]:
-    return [
-        card.text
-        for card in driver.find_elements(By.CSS_SELECTOR, '.q-card')
-        if 'Tokens available' in card.text or 'credits available' in card.text
-    ]
+    """What each holder's card says (the summary is not a card)."""
+    return [str(card.text) for card in driver.find_elements(By.CSS_SELECTOR, 'section[data-marker^="card-"]')]
+
+
+def click(driver: WebDriver, element: WebElement) -> None:
+    """Click as a person does: the element brought into view first (the header may hide what is under it)."""
+    driver.execute_script('arguments[0].scrollIntoView({block: "center"})', element)
+    try:
+        element.click()
+    except (ElementClickInterceptedException, ElementNotInteractableException):  # under a tooltip, a transition
+        driver.execute_script('arguments[0].click()', element)
+
+
+def choose_option(driver: WebDriver, label: str, option: str) -> None:
+    """Pick ``option`` in the select labelled ``label``, as a person does."""
+    field = driver.find_element(By.XPATH, f"//label[.//div[contains(@class,'q-field__label')][text()='{label}']]")
+    click(driver, field)
+    click(driver, wait_for(lambda: driver.find_element(By.XPATH, f"//div[@role='option'][contains(., '{option}')]")))
+
+
+def visible_cards(driver: WebDriver) -> list[str]:
+    """The titles of the cards shown, in their order."""
+    titles = driver.find_elements(By.CSS_SELECTOR, 'section[data-marker^="card-"] h3')
+    return [str(title.text) for title in titles]
 
 
 CARDS_SHOWING = """
-return Array.from(document.querySelectorAll('.q-card'))
+return Array.from(document.querySelectorAll('section[data-marker^="card-"]'))
     .filter(card => card.querySelector('svg') && card.innerText.includes(arguments[0])).length;
 """
 
@@ -74,3 +96,22 @@ return Array.from(document.querySelectorAll('.q-card'))
 def cards_showing(driver: WebDriver, text: str) -> int:
     """How many cards show ``text`` with their donut drawn, in one round trip to the browser."""
     return int(driver.execute_script(CARDS_SHOWING, text) or 0)
+
+
+AXE = Path(__file__).resolve().parents[2] / 'node_modules' / 'axe-core' / 'axe.min.js'
+RUN_AXE = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']}).then(
+    (result) => done(result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}))),
+    (error) => done([{id: 'axe-error', impact: 'critical', help: String(error), nodes: []}]));
+"""
+
+
+def axe_violations(driver: WebDriver, impacts: tuple[str, ...] = ('serious', 'critical')) -> list[dict]:
+    """The serious and critical violations axe-core (the npm package) finds in the page as it is now."""
+    if not driver.execute_script('return typeof axe !== "undefined"'):
+        driver.execute_script(AXE.read_text())
+    driver.set_script_timeout(60)
+    found = driver.execute_async_script(RUN_AXE)
+    return [violation for violation in found if violation['impact'] in impacts]

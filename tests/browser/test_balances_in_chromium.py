@@ -1,7 +1,8 @@
 """The Balances page in a real browser (Debian's Chromium) against a real ``main.py`` with the demo data
 
-Sign in; the donuts drawn with the numbers the API reports; a range change; contract and language switches; and a
-live update arriving after a ``POST /usage`` to the API, without a reload.
+Sign in; the donuts drawn with the numbers the API reports; usage details that open in view; contract and language
+switches; a live update arriving after a ``POST /usage``; a phone's layout; the keyboard; search, sort, filter and
+the compact view.
 """
 
 from collections.abc import Iterator
@@ -11,10 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 
 from services.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.browser.driver import card_texts, chromium, sign_in, wait_for
+from tests.browser.driver import card_texts, choose_option, chromium, click, sign_in, visible_cards, wait_for
 from tests.test_main import OPERATOR_KEY, Server, running
 
 OPERATOR = {'Authorization': f'Bearer {OPERATOR_KEY}'}
@@ -54,37 +57,49 @@ def grouped(quantity: str) -> str:
     return f'{int(whole):,}' + (f'.{fraction}' if fraction else '')
 
 
+def body(driver: WebDriver) -> str:
+    return str(driver.find_element(By.TAG_NAME, 'body').text)
+
+
 def test_sign_in_shows_every_team_with_its_donut_and_the_api_numbers(page: WebDriver, server: Server) -> None:
     cards = card_texts(page)
-    assert len(page.find_elements(By.CSS_SELECTOR, '.q-card svg path')) >= 10  # donuts and trends, drawn
+    assert len(page.find_elements(By.CSS_SELECTOR, '.q-card .donut svg path')) >= 5  # donuts, drawn
     for balance in api_balances(server):
         card = next(text for text in cards if text.startswith(balance['team_name']))
         for field in ('available', 'used', 'total'):
             assert grouped(balance[field]) in card, (balance['team_name'], field, card)
-        assert ('Above 20 % available' if balance['health'] == 'green' else '20 % or less available') in card
-    assert 'Tokens expire within 90 days for: Fluides' in page.find_element(By.TAG_NAME, 'body').text
+        assert ('Above 20% available' if balance['health'] == 'green' else '20% or less available') in card
+    assert 'Tokens expire within 90 days for: Fluides' in body(page)
+    assert page.find_element(By.TAG_NAME, 'html').get_attribute('lang') == 'en-GB'
+    headings = [h.text for h in page.find_elements(By.CSS_SELECTOR, 'h1, h2, h3')]
+    assert headings[:3] == ['Atelier Lumière Architectes · Flex tokens', 'Summary', 'Teams']
 
 
-def test_changing_the_range_of_usage_details(page: WebDriver) -> None:
-    page.find_element(By.XPATH, "(//button[contains(., 'Show usage details')])[1]").click()
-    label = wait_for(lambda: page.find_element(By.XPATH, "//div[contains(@class,'text-caption')][contains(., '→')]"))
+def test_usage_details_open_in_view_and_their_button_says_hide(page: WebDriver) -> None:
+    button = page.find_element(By.XPATH, "(//button[contains(., 'Show usage details')])[1]")
+    click(page, button)
+    panel = wait_for(lambda: page.find_element(By.XPATH, "//section[.//h2[starts-with(., 'Usage details')]]"))
+    wait_for(lambda: 'Hide usage details' in button.text)
+    assert button.get_attribute('aria-expanded') == 'true'
+    # scrolled into view, not 1,300 px below
+    wait_for(lambda: 0 <= page.execute_script('return arguments[0].getBoundingClientRect().top', panel) < 300)
+    label = panel.find_element(By.XPATH, ".//div[contains(@class, 'text-body2')][contains(., '–')]")
     before = label.text
-    page.find_element(By.XPATH, "//button[contains(., '30 days')]").click()
+    click(page, panel.find_element(By.XPATH, ".//button[contains(., '30 days')]"))
     wait_for(lambda: label.text != before and label.text)
-    start = label.text.split(' → ')[0]
-    assert (datetime.now(UTC).date() - datetime.fromisoformat(start).date()).days in (28, 29, 30)
+    click(page, button)
+    wait_for(lambda: 'Show usage details' in button.text)
 
 
 def test_switching_contract_and_language(page: WebDriver) -> None:
-    page.find_element(By.CSS_SELECTOR, '.q-select').click()
-    wait_for(lambda: page.find_element(By.XPATH, "//div[@role='option'][contains(., 'Construtora')]")).click()
-    wait_for(lambda: 'Shared cloud credits available' in page.find_element(By.TAG_NAME, 'body').text)
-    page.find_element(By.XPATH, "//button[contains(., 'FR')]").click()
-    wait_for(lambda: 'Crédits cloud partagés disponibles' in page.find_element(By.TAG_NAME, 'body').text)
-    page.find_element(By.XPATH, "//button[contains(., 'EN')]").click()
-    wait_for(lambda: 'Shared cloud credits available' in page.find_element(By.TAG_NAME, 'body').text)
-    page.find_element(By.CSS_SELECTOR, '.q-select').click()
-    wait_for(lambda: page.find_element(By.XPATH, "//div[@role='option'][contains(., 'Atelier')]")).click()
+    choose_option(page, 'Contract', 'Construtora')
+    wait_for(lambda: 'Shared cloud credits available' in body(page))
+    choose_option(page, 'Language', 'Français')
+    wait_for(lambda: 'Crédits cloud partagés disponibles' in body(page))
+    assert page.find_element(By.TAG_NAME, 'html').get_attribute('lang') == 'fr'
+    choose_option(page, 'Langue', 'English')
+    wait_for(lambda: 'Shared cloud credits available' in body(page))
+    choose_option(page, 'Contract', 'Atelier')
     wait_for(lambda: len(card_texts(page)) == 5)
 
 
@@ -110,3 +125,56 @@ def test_a_post_to_the_api_updates_the_open_page(page: WebDriver, server: Server
     after = api_balances(server)
     expected = grouped(next(b for b in after if b['team_name'] == 'Architecture')['available'])
     wait_for(lambda: any(text.startswith('Architecture') and expected in text for text in card_texts(page)), 5)
+
+
+def test_on_a_phone_the_three_numbers_stand_on_lines_of_their_own(server: Server) -> None:
+    driver = chromium(390, 844)
+    try:
+        sign_in(driver, server.url, DEMO_EMAIL, DEMO_PASSWORD)
+        wait_for(lambda: len(card_texts(driver)) == 5)
+        for card in driver.find_elements(By.CSS_SELECTOR, 'section[data-marker^="card-"]'):
+            numbers = [
+                card.find_element(By.CSS_SELECTOR, f'dd[data-marker="{f}"]') for f in ('available', 'used', 'total')
+            ]
+            tops = [n.rect['y'] for n in numbers]
+            assert len(set(tops)) == 3, tops  # one line each, never "3,699.37512,400.6249"
+            for number in numbers:  # each beside its own label
+                label = number.find_element(By.XPATH, '../dt')
+                assert abs(label.rect['y'] - number.rect['y']) < number.rect['height']
+        assert driver.execute_script('return document.documentElement.scrollWidth') <= 390
+    finally:
+        driver.quit()
+
+
+def test_the_keyboard_reaches_the_actions_and_dialogs_focus_their_first_field(page: WebDriver) -> None:
+    button = page.find_element(By.XPATH, "(//button[contains(., 'Assign to another team')])[1]")
+    page.execute_script('arguments[0].focus()', button)
+    assert page.switch_to.active_element == button
+    button.send_keys(Keys.ENTER)
+    wait_for(lambda: page.find_elements(By.CSS_SELECTOR, '.q-dialog'))
+    focused = wait_for(lambda: focused_input(page))
+    assert focused.find_element(By.XPATH, 'ancestor::div[contains(@class, "q-dialog")]')
+    assert page.find_element(By.ID, 'app').get_attribute('inert') is not None  # the page behind is out of reach
+    focused.send_keys(Keys.ESCAPE)
+    wait_for(lambda: not page.find_elements(By.CSS_SELECTOR, '.q-dialog'))
+
+
+def test_search_filter_sort_and_compact_view(page: WebDriver) -> None:
+    search = page.find_element(By.XPATH, "//label[.//div[text()='Search teams']]//input")
+    search.send_keys('stru')
+    wait_for(lambda: visible_cards(page) == ['Infrastructure', 'Structure'])
+    search.send_keys(Keys.CONTROL, 'a', Keys.BACKSPACE)
+    wait_for(lambda: len(visible_cards(page)) == 5)
+    choose_option(page, 'Show', '20% or less available')
+    wait_for(lambda: visible_cards(page) == ['Structure'])
+    choose_option(page, 'Show', 'All teams')
+    choose_option(page, 'Sort by', 'Available')
+    wait_for(lambda: visible_cards(page)[0] == 'Structure')  # the fewest tokens available first
+    click(page, page.find_element(By.XPATH, "//div[@role='switch'][contains(., 'Compact view')]"))
+    wait_for(lambda: not page.find_elements(By.CSS_SELECTOR, '.balances-board .donut'))
+    assert len(visible_cards(page)) == 5
+
+
+def focused_input(page: WebDriver) -> WebElement | None:
+    element = page.switch_to.active_element
+    return element if element.tag_name == 'input' else None

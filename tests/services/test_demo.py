@@ -1,11 +1,15 @@
 """The demo data set shows every state of the page, and its books balance"""
 
+from datetime import UTC, datetime, timedelta
+
+from models import UsageEvent
 from services import demo
 from services.accounts import admins
-from services.accounts.contracts import list_contracts
+from services.accounts.contracts import list_contracts, list_teams
 from services.reading.audit import check_ledger
 from services.reading.balances import contract_balances
 from services.reading.timeline import token_events
+from services.reading.usage import usage_breakdown
 from tests.helpers import NOW
 
 
@@ -42,13 +46,36 @@ async def _used_everywhere() -> object:
     return sum([b.used for c in await list_contracts() for b in (await contract_balances(c.id)).balances], start=0)
 
 
-async def test_the_live_feed_charges_usage_through_the_ledger(db: str) -> None:
+async def test_the_live_feed_uses_each_teams_own_users_and_products_through_the_ledger(db: str) -> None:
     await demo.load(now=NOW)
+    flex = next(c for c in await list_contracts() if c.mode == 'flex')
+    own = {
+        team.id: (
+            {row.key for row in (await usage_breakdown(flex.id, by='user', team=team.id, now=NOW)).rows},
+            {row.key for row in (await usage_breakdown(flex.id, by='product', team=team.id, now=NOW)).rows},
+        )
+        for team in await list_teams(flex.id)
+    }
     before = await _used_everywhere()
     feed = demo.LiveFeed(seed=1)
-    for _ in range(5):
-        await feed.tick()
-    assert feed.sent > 0
+    for _ in range(40):
+        await feed.post(flex.id, NOW + timedelta(hours=1))
+    events = await UsageEvent.filter(client_id__startswith='feed-').values_list('team_id', 'user', 'product')
+    assert len(events) > 20  # a team that ran dry stops; the others go on
+    for team, user, product in events:
+        assert user in own[team][0], (team, user)  # no invented users, no other team's products
+        assert product in own[team][1], (team, product)
     assert await _used_everywhere() > before  # type: ignore[operator]
     for contract in await list_contracts():
         assert await check_ledger(contract.id) == []
+
+
+async def test_the_live_feed_is_busy_on_working_hours_only(db: str) -> None:
+    await demo.load(now=NOW)
+    monday_afternoon = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 15:00 in Paris, 11:00 in São Paulo
+    sunday_night = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
+    busy, quiet = demo.LiveFeed(seed=3), demo.LiveFeed(seed=3)
+    for _ in range(150):
+        await busy.tick(monday_afternoon)
+        await quiet.tick(sunday_night)
+    assert busy.sent > 4 * max(quiet.sent, 1)

@@ -1,0 +1,92 @@
+"""The catalogues: every text of the code translated in French and Brazilian Portuguese, with the same placeholders;
+plural forms; numbers, dates and percentages as each locale writes them"""
+
+import re
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from services.infrastructure.i18n import LOCALES_FOLDER, day, number, parse_number, percent, share, t, tn
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYWORDS = {'t': None, 'tn': (1, 2)}
+PLACEHOLDER = re.compile(r'\{(\w*)\}')
+
+
+def code_messages() -> set[str | tuple[str, str]]:
+    found: set[str | tuple[str, str]] = set()
+    for folder in ('api', 'services', 'ui'):
+        for _, _, message, _, _ in extract_from_dir(ROOT / folder, keywords=KEYWORDS, comment_tags=()):
+            found.add(message if isinstance(message, str) else (message[0], message[1]))
+    return found
+
+
+@pytest.mark.parametrize('locale', ['fr_FR', 'pt_BR'])
+def test_every_text_is_translated_with_its_placeholders(locale: str) -> None:
+    with (LOCALES_FOLDER / locale / 'LC_MESSAGES' / 'messages.po').open('rb') as source:
+        catalog = read_po(source, locale=locale)
+    translated = {m.id: m for m in catalog if m.id}
+    missing, wrong = [], []
+    for message in code_messages():
+        entry = translated.get(message)
+        strings = (
+            [] if entry is None else ([entry.string] if isinstance(entry.string, str) else list(entry.string or ()))
+        )
+        if entry is None or not all(strings) or entry.fuzzy:
+            missing.append(message)
+            continue
+        ids = [message] if isinstance(message, str) else list(message)
+        expected = set(PLACEHOLDER.findall(' '.join(ids)))
+        if any((set(PLACEHOLDER.findall(text)) ^ expected) - {'count'} for text in strings):
+            wrong.append(message)
+    assert not missing, f'{locale}: not translated (make messages, then translate): {missing}'
+    assert not wrong, f'{locale}: placeholders differ: {wrong}'
+
+
+def test_plural_forms_follow_each_language() -> None:
+    assert tn('{count} attempt', '{count} attempts', 1, 'en') == '1 attempt'
+    assert tn('{count} attempt', '{count} attempts', 2, 'en') == '2 attempts'
+    assert tn('{count} attempt', '{count} attempts', 0, 'en') == '0 attempts'
+    assert tn('{count} attempt', '{count} attempts', 0, 'fr') == '0 tentative'  # French: 0 and 1 are singular
+    assert tn('{count} attempt', '{count} attempts', 2, 'pt') == '2 tentativas'
+
+
+def test_french_typography_comes_from_the_catalogue_and_the_locale() -> None:
+    assert t('Expired: {quantity}', 'fr', quantity=number(Decimal('1250.5'), 'fr')) == 'Expirés\u00a0: 1\u202f250,5'
+    assert number(Decimal('1250.5'), 'en') == '1,250.5'
+    assert number(Decimal('1250.5'), 'pt') == '1.250,5'
+    assert day(date(2026, 12, 1), 'fr') == '1 déc. 2026'
+    assert share(Decimal('0.125'), 'fr') == '12,5\u00a0%'
+    assert percent(Decimal('0.205'), 'en', green=True) == '20.5%'
+    assert percent(Decimal('0.2'), 'en', green=False) == '20%'
+    assert percent(Decimal('0.2004'), 'fr', green=True) == '20,04\u00a0%'
+
+
+@pytest.mark.parametrize(
+    ('text', 'lang', 'expected'),
+    [
+        ('1,500', 'en', '1500'),
+        ('1,000.25', 'en', '1000.25'),
+        ('1.5', 'en', '1.5'),
+        ('1 500,25', 'fr', '1500.25'),
+        ('1500,25', 'fr', '1500.25'),
+        ('0,5', 'fr', '0.5'),
+        ('1.500,25', 'pt', '1500.25'),
+        ('1.500', 'pt', '1500'),
+    ],
+)
+def test_quantities_are_read_as_the_locale_writes_them(text: str, lang: str, expected: str) -> None:
+    assert parse_number(text, lang) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ('text', 'lang'),
+    [('1.500', 'fr'), ('1,00', 'en'), ('1.000.25', 'en'), ('abc', 'en'), ('١٢', 'en'), ('１２', 'fr'), ('', 'en')],
+)
+def test_ambiguous_or_foreign_quantities_are_refused(text: str, lang: str) -> None:
+    with pytest.raises(ValueError):  # noqa: PT011 - the one refusal the page turns into its message
+        parse_number(text, lang)

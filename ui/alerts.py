@@ -1,0 +1,148 @@
+"""The alerts bell: how many crossings came since this administrator last looked, live; the history (firing and
+resolved, when, which team, the numbers, each delivery's status); and the rules (``ui.rules``)
+
+The newest alerts are read once per change for every page of the contract (``ui.hub``); each page counts those after
+the last one its administrator saw.
+"""
+
+from nicegui import ui
+
+from services.accounts.contracts import ContractInfo
+from services.alerts.history import AlertInfo, last_seen, mark_seen
+from services.alerts.messages import Crossing, summary
+from services.domain.quantity import SCALE
+from ui.frame import dialog, heading, labelled, testable
+from ui.guard import guard
+from ui.hub import SharedBoard
+from ui.i18n import t, tn, when
+from ui.rules import RulesEditor
+
+
+def as_crossing(alert: AlertInfo, contract: ContractInfo) -> Crossing:
+    """A recorded alert as the crossing it was, to say it in the page's language."""
+    return Crossing(
+        rule=alert.rule,
+        contract=contract.id,
+        contract_name=contract.name,
+        holder=0,
+        team=alert.team,
+        name=alert.team_name or contract.name,
+        mode=contract.mode,
+        kind=alert.kind,
+        threshold=alert.threshold,
+        state=alert.state,
+        at=alert.at,
+        available=int(alert.available * SCALE),
+        total=int(alert.total * SCALE),
+        expiring=int(alert.expiring * SCALE),
+        expiring_days=int(alert.threshold) if alert.kind == 'expiring_within_days' else 90,
+        next_expiry=alert.next_expiry,
+        runs_out_on=alert.runs_out_on,
+        timezone=contract.timezone,
+    )
+
+
+def delivery_text(channel: str, target: str, status: str, attempts: int, error: str | None, lang: str) -> str:
+    what = (
+        t('E-mail to {target}', lang, target=target)
+        if channel == 'email'
+        else t('Webhook {target}', lang, target=target)
+    )
+    state = {'sent': t('sent', lang), 'failed': t('failed', lang), 'pending': t('pending', lang)}.get(status, status)
+    tries = tn('{count} attempt', '{count} attempts', attempts, lang)
+    if status == 'failed' and error and 'BALANCES_SMTP_URL' in error:
+        state = t('not sent: no mail server is configured', lang)
+    return f'{what} · {state} · {tries}'
+
+
+class AlertsBell:
+    """The bell in the header, and the dialog it opens."""
+
+    def __init__(self, shared: SharedBoard, lang: str, admin_id: int, seen: int, teams: dict[int, str]) -> None:
+        self.shared, self.lang, self.admin_id, self.seen, self.teams = shared, lang, admin_id, seen, teams
+        contract = shared.contract
+        with testable(
+            ui.button(icon='notifications', on_click=self.open).props('flat round dense'), 'bell'
+        ) as self.button:
+            self.badge = ui.badge('', color='negative').props('floating rounded').mark('unread')
+        self.dialog = dialog(t('Alerts of {contract}', lang, contract=contract.name))
+        with self.dialog, ui.card().classes('w-full max-w-3xl').mark('alerts-dialog'):
+            heading(t('Alerts of {contract}', lang, contract=contract.name))
+            with ui.tabs().props('no-caps align=left') as tabs:
+                history_tab = ui.tab('history', t('History', lang)).mark('alerts-history-tab')
+                rules_tab = testable(ui.tab('rules', t('Rules', lang)), 'alerts-rules-tab')
+            with ui.tab_panels(tabs, value=history_tab).classes('w-full'):
+                with ui.tab_panel(history_tab).classes('q-pa-none q-pt-sm'):
+                    self.history = ui.column().classes('w-full gap-2').mark('alerts-history')
+                with ui.tab_panel(rules_tab).classes('q-pa-none q-pt-sm'):
+                    self.rules = RulesEditor(contract, lang, teams)
+            with ui.row().classes('w-full justify-end'):
+                ui.button(t('Close', lang), on_click=self.dialog.close).props('flat no-caps').mark('alerts-close')
+        self.refresh()
+        shared.listen('alerts', self.refresh)
+        ui.context.client.on_delete(lambda: shared.unlisten('alerts', self.refresh))
+
+    @property
+    def unread(self) -> int:
+        return sum(1 for alert in self.shared.alerts if alert.id > self.seen)
+
+    def refresh(self) -> None:
+        """Show the count of unread alerts (and the history, if open)."""
+        count = self.unread
+        shown = f'{count}+' if count and count == len(self.shared.alerts) and count >= 30 else str(count)
+        self.badge.set_text(shown)
+        self.badge.set_visibility(count > 0)
+        labelled(self.button, tn('Alerts: {count} unread', 'Alerts: {count} unread', count, self.lang))
+        if self.dialog.value:
+            self.render()
+
+    def render(self) -> None:
+        lang, contract = self.lang, self.shared.contract
+        self.history.clear()
+        with self.history:
+            if not self.shared.alerts:
+                ui.label(t('No alert yet.', lang)).mark('no-alerts')
+            for alert in self.shared.alerts:
+                firing = alert.state == 'firing'
+                with (
+                    ui.element('article').classes('w-full q-pa-sm rounded-borders bg-grey-1 column gap-1').mark('alert')
+                ):
+                    with ui.row().classes('items-center gap-2'):
+                        ui.badge(
+                            t('firing', lang) if firing else t('resolved', lang),
+                            color='negative' if firing else 'positive',
+                        )
+                        ui.label(when(alert.at, lang, contract.timezone)).classes('text-caption')
+                        if alert.id > self.seen:
+                            ui.label(t('new', lang)).classes('text-caption text-weight-bold text-primary')
+                    ui.label(summary(as_crossing(alert, contract), lang)).classes('text-body2')
+                    for delivery in alert.deliveries:
+                        ui.label(
+                            delivery_text(
+                                delivery.channel,
+                                delivery.target,
+                                delivery.status,
+                                delivery.attempts,
+                                delivery.last_error,
+                                lang,
+                            )
+                        ).classes('text-caption text-grey-8')
+
+    async def open(self) -> None:
+        if not await guard.allows(self.shared.contract.id):
+            return
+        self.render()
+        await self.rules.load()
+        self.dialog.open()
+        newest = max((alert.id for alert in self.shared.alerts), default=0)
+        if newest > self.seen:
+            await mark_seen(self.admin_id, self.shared.contract.id, newest)
+            self.seen = newest
+            self.refresh()
+
+
+async def bell(shared: SharedBoard, lang: str, admin_id: int) -> AlertsBell:
+    """The bell of this page's administrator."""
+    seen = await last_seen(admin_id, shared.contract.id)
+    teams = {b.team: b.team_name or '' for b in shared.model.holders if b.team is not None}
+    return AlertsBell(shared, lang, admin_id, seen, teams)

@@ -1,0 +1,145 @@
+"""Downloads from the page: usage, balances, token events and lots, as CSV or XLSX, named after what they hold
+
+Headers are in the page's language; the plain CSV is the API's (comma, decimal point); "CSV for spreadsheets"
+uses the locale's separators (``;`` and a decimal comma where the comma is the decimal separator).
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from babel.numbers import get_decimal_symbol
+from nicegui import ui
+
+from services.reading.balances import HolderBalance
+from services.reading.exports import Cell, Table, file_name, to_csv, to_xlsx
+from services.reading.lots import LotInfo
+from services.reading.timeline import TokenEvent
+from services.reading.usage import UsageBreakdown
+from ui.i18n import locale_of, t
+
+Build = Callable[[], Awaitable[tuple[Table, Sequence[object]]]]  # the table, and the parts of its file name
+FORMATS = ('csv', 'csv_locale', 'xlsx')
+
+
+def event_text(event: TokenEvent, lang: str) -> str:
+    """A token event in words (assignments name the other team; an undone one says so)."""
+    other = event.counterparty_team_name or ''
+    text = {
+        'purchase': t('Purchased', lang),
+        'expiration': t('Expired', lang),
+        'transfer_in': t('Assigned from {team}', lang, team=other),
+        'transfer_out': t('Assigned to {team}', lang, team=other),
+    }[event.type]
+    if event.undoes:
+        text = t('{event} (undoing an earlier assignment)', lang, event=text)
+    elif event.undone:
+        text = t('{event} (undone since)', lang, event=text)
+    return text
+
+
+def usage_table(report: UsageBreakdown, key: str, lang: str, names: dict[int | None, str] | None = None) -> Table:
+    rows: list[list[Cell]] = []
+    for row in report.rows:
+        label: Cell = names.get(row.key if isinstance(row.key, int) else None, '') if names is not None else row.key
+        rows.append([label, row.quantity])
+    return Table(t('Usage', lang), [key, t('Quantity', lang)], rows)
+
+
+def balances_table(balances: Sequence[HolderBalance], lang: str, contract_name: str) -> Table:
+    columns = [
+        t('Team', lang),
+        t('Available', lang),
+        t('Used', lang),
+        t('Expired', lang),
+        t('Total', lang),
+        t('Purchased', lang),
+        t('Assigned in', lang),
+        t('Assigned out', lang),
+        t('Health', lang),
+        t('Next expiry', lang),
+        t('Expiring within 90 days', lang),
+    ]
+    rows: list[list[Cell]] = [
+        [
+            b.team_name or contract_name,
+            b.available,
+            b.used,
+            b.expired,
+            b.total,
+            b.purchased,
+            b.assigned_in,
+            b.assigned_out,
+            t('green', lang) if b.health == 'green' else t('red', lang),
+            b.next_expiry.date if b.next_expiry else None,
+            b.expiring_within_90_days,
+        ]
+        for b in balances
+    ]
+    return Table(t('Balances', lang), columns, rows)
+
+
+def events_table(events: Sequence[TokenEvent], lang: str) -> Table:
+    columns = [t('Date', lang), t('Team', lang), t('Event', lang), t('Quantity', lang), t('By', lang)]
+    rows: list[list[Cell]] = [
+        [e.date, e.team_name or '', event_text(e, lang), e.quantity, e.made_by or ''] for e in events
+    ]
+    return Table(t('Token events', lang), columns, rows)
+
+
+def lots_table(lots: Sequence[LotInfo], lang: str) -> Table:
+    columns = [
+        t('Team', lang),
+        t('Purchased on', lang),
+        t('Expires on', lang),
+        t('Original', lang),
+        t('Remaining', lang),
+        t('Origin', lang),
+        t('State', lang),
+    ]
+    rows: list[list[Cell]] = [
+        [
+            lot.team_name or '',
+            lot.purchased_at.date(),
+            lot.expires_on,
+            lot.original,
+            lot.remaining,
+            origin_text(lot, lang),
+            state_text(lot.state, lang),
+        ]
+        for lot in lots
+    ]
+    return Table(t('Lots', lang), columns, rows)
+
+
+def origin_text(lot: LotInfo, lang: str) -> str:
+    if lot.origin == 'purchase':
+        return t('Purchase', lang)
+    return t('Assigned from {team}', lang, team=lot.from_team_name or '')
+
+
+def state_text(state: str, lang: str) -> str:
+    return {'active': t('Active', lang), 'expired': t('Expired', lang), 'empty': t('Used up', lang)}[state]
+
+
+def content(table: Table, kind: str, lang: str) -> tuple[bytes, str, str]:
+    """The bytes of an export, its extension and its media type."""
+    if kind == 'xlsx':
+        return to_xlsx(table), 'xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+    if kind == 'csv_locale' and get_decimal_symbol(locale_of(lang)) == ',':
+        return to_csv(table, separator=';', decimal_comma=True).encode('utf-8-sig'), 'csv', 'text/csv'
+    return to_csv(table).encode(), 'csv', 'text/csv'
+
+
+def download_menu(lang: str, kind: str, build: Build, *, marker: str, label: str | None = None) -> None:
+    """A "Download" button with its formats; the export is read when one is chosen."""
+
+    async def download(fmt: str) -> None:
+        table, parts = await build()
+        data, extension, media = content(table, fmt, lang)
+        ui.download.content(data, file_name(kind, *parts, extension=extension), media)
+
+    with ui.button(label or t('Download', lang), icon='download').props('flat dense no-caps').mark(marker), ui.menu():
+        ui.menu_item(t('CSV', lang), on_click=lambda: download('csv')).mark(f'{marker}-csv')
+        ui.menu_item(t('CSV for spreadsheets in my language', lang), on_click=lambda: download('csv_locale')).mark(
+            f'{marker}-csv-locale'
+        )
+        ui.menu_item(t('Excel workbook (XLSX)', lang), on_click=lambda: download('xlsx')).mark(f'{marker}-xlsx')

@@ -1,0 +1,68 @@
+"""Refusals of the ledger as a person reads them: in their language, with numbers in their locale, saying what to do
+
+Domain errors carry their facts (``services.domain.errors``); this is the one place they become the page's words.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from services.domain.errors import (
+    ClientIdConflict,
+    InsufficientBalance,
+    InvalidInput,
+    LedgerError,
+    NotFound,
+    NothingToUndo,
+    TransfersNotAvailable,
+    UnknownTeam,
+)
+from ui.i18n import number, number_example, t
+
+
+def _number(text: str, lang: str) -> str:
+    try:
+        return number(Decimal(text), lang)
+    except InvalidOperation:
+        return text
+
+
+def refusal(error: LedgerError, lang: str) -> str:
+    """What to tell the person about a refusal of the ledger."""
+    if isinstance(error, InsufficientBalance):
+        return t(
+            'Only {available} are available; {requested} were asked for. Choose a smaller quantity.',
+            lang,
+            available=_number(error.available, lang),
+            requested=_number(error.requested, lang),
+        )
+    if isinstance(error, NothingToUndo):
+        if error.undone:
+            return t('This assignment was undone already.', lang)
+        return t('Nothing is left to assign back: the tokens were used, assigned on, or expired.', lang)
+    if isinstance(error, TransfersNotAvailable):
+        return t('Shared cloud credits are one pool: they cannot be assigned between teams.', lang)
+    if isinstance(error, UnknownTeam):
+        return t('Choose a team of this contract.', lang)
+    if isinstance(error, InvalidInput):
+        return invalid(error.field, lang)
+    if isinstance(error, ClientIdConflict):
+        return t('This request was already made with other values. Start again.', lang)
+    if isinstance(error, NotFound):
+        return t('This no longer exists. Reload the page.', lang)
+    return t('This could not be done. Try again, or reload the page.', lang)
+
+
+def invalid(field: str, lang: str) -> str:
+    """What to tell the person about an invalid value of a field."""
+    if field in ('quantity', 'threshold'):
+        return t(
+            'Type a number greater than 0 with at most 4 decimals, like {example}.', lang, example=number_example(lang)
+        )
+    if field == 'to_team':
+        return t('Choose another team than the one the tokens come from.', lang)
+    if field == 'emails':
+        return t('Type e-mail addresses separated by commas, like ana@example.com.', lang)
+    if field == 'webhook_url':
+        return t('Type an http:// or https:// address of a public server.', lang)
+    if field == 'team':
+        return t('Choose a team of this contract.', lang)
+    return t('Check the values and try again.', lang)
