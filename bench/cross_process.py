@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.page_speed import OBSERVE  # noqa: E402
-from tests.browser.driver import wait_for  # noqa: E402
+from tests.browser.driver import AVAILABLE, CARDS, wait_for  # noqa: E402
 from tests.pg_cluster import throwaway_cluster  # noqa: E402
 from tests.test_main import OPERATOR_KEY, running  # noqa: E402
 from tests.test_multiprocess import open_page, provision, use  # noqa: E402
@@ -45,8 +45,8 @@ def main() -> None:
         contract, team = provision(a)
         driver = open_page(b)
         stack.callback(driver.quit)
-        card = next(c for c in driver.find_elements(By.CSS_SELECTOR, '.q-card') if 'Structure' in c.text)
-        driver.execute_script(OBSERVE, card.find_elements(By.CSS_SELECTOR, '.text-h6')[1])
+        card = next(c for c in driver.find_elements(By.CSS_SELECTOR, CARDS) if 'Structure' in c.text)
+        driver.execute_script(OBSERVE, card.find_element(By.CSS_SELECTOR, AVAILABLE))
         latencies = []
         for n in range(args.events):
             seen = len(driver.execute_script('return window.__changes'))

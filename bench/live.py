@@ -75,10 +75,10 @@ class Page:
             if response.status != 200:
                 raise RuntimeError(f'GET / answered {response.status}')
         client = CLIENT.search(html)
-        board = BOARD.search(html)
-        if not client or not board:
-            raise RuntimeError('the page has no board')
-        self.client_id, self.board = client.group(1), int(board.group(1))
+        if not client:
+            raise RuntimeError('the page has no client id')
+        self.client_id = client.group(1)
+        board = BOARD.search(html)  # absent when the page is the first of its contract: the cards follow the frame
         query = (
             f'client_id={self.client_id}&next_message_id=0&implicit_handshake=true&tab_id={uuid.uuid4()}'
             f'&document_id={uuid.uuid4()}&EIO=4&transport=websocket'
@@ -89,6 +89,12 @@ class Page:
         await self.ws.send_str('40')
         connected = await self.ws.receive_str()
         assert connected.startswith('40'), connected
+        while board is None:  # the board arrives as an update of the page, as a browser receives it
+            text = await asyncio.wait_for(self.ws.receive_str(), timeout=60)
+            if text == '2':
+                await self.ws.send_str('3')
+            board = BOARD.search(text)
+        self.board = int(board.group(1))
         join = {'client_id': self.client_id, 'board': self.board}
         await self.ws.send_str('42' + json.dumps(['balances_join', join]))
         self.task = asyncio.create_task(self.listen())

@@ -24,7 +24,7 @@ from selenium.webdriver.common.by import By
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.driver import cards_showing, chromium, sign_in, wait_for  # noqa: E402
+from tests.browser.driver import AVAILABLE, CARDS, cards_showing, chromium, sign_in, wait_for  # noqa: E402
 from tests.test_main import OPERATOR_KEY, running  # noqa: E402
 
 EMAIL, PASSWORD = 'bench@example.com', 'a benchmark password'
@@ -94,8 +94,8 @@ def main() -> None:
                     sign_in(driver, server.url, EMAIL, PASSWORD)
                     wait_for(lambda: cards_showing(driver, '4,987.5') == args.teams, 10, 0.005)
                     renders.append((time.perf_counter() - started) * 1000)
-                card = next(c for c in driver.find_elements(By.CSS_SELECTOR, '.q-card') if 'Team 00' in c.text)
-                available = card.find_elements(By.CSS_SELECTOR, '.text-h6')[1]
+                card = next(c for c in driver.find_elements(By.CSS_SELECTOR, CARDS) if 'Team 00' in c.text)
+                available = card.find_element(By.CSS_SELECTOR, AVAILABLE)
                 driver.execute_script(OBSERVE, available)
                 latencies = []
                 with httpx.Client(

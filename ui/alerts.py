@@ -60,12 +60,19 @@ class AlertsBell:
 
     def __init__(self, shared: SharedBoard, lang: str, admin_id: int, seen: int, teams: dict[int, str]) -> None:
         self.shared, self.lang, self.admin_id, self.seen, self.teams = shared, lang, admin_id, seen, teams
-        contract = shared.contract
         with testable(
             ui.button(icon='notifications', on_click=self.open).props('flat round dense'), 'bell'
         ) as self.button:
             self.badge = ui.badge('', color='negative').props('floating rounded').mark('unread')
-        self.dialog = dialog(t('Alerts of {contract}', lang, contract=contract.name))
+        self.dialog: ui.dialog | None = None  # built when first opened: most pages never open it
+        self.refresh()
+        shared.listen('alerts', self.refresh)
+        ui.context.client.on_delete(lambda: shared.unlisten('alerts', self.refresh))
+
+    def build(self) -> ui.dialog:
+        lang, contract = self.lang, self.shared.contract
+        with self.button.parent_slot or ui.context.slot:  # beside the bell, whatever the handler's context
+            self.dialog = dialog(t('Alerts of {contract}', lang, contract=contract.name))
         with self.dialog, ui.card().classes('w-full max-w-3xl').mark('alerts-dialog'):
             heading(t('Alerts of {contract}', lang, contract=contract.name))
             with ui.tabs().props('no-caps align=left') as tabs:
@@ -75,12 +82,10 @@ class AlertsBell:
                 with ui.tab_panel(history_tab).classes('q-pa-none q-pt-sm'):
                     self.history = ui.column().classes('w-full gap-2').mark('alerts-history')
                 with ui.tab_panel(rules_tab).classes('q-pa-none q-pt-sm'):
-                    self.rules = RulesEditor(contract, lang, teams)
+                    self.rules = RulesEditor(contract, lang, self.teams)
             with ui.row().classes('w-full justify-end'):
                 ui.button(t('Close', lang), on_click=self.dialog.close).props('flat no-caps').mark('alerts-close')
-        self.refresh()
-        shared.listen('alerts', self.refresh)
-        ui.context.client.on_delete(lambda: shared.unlisten('alerts', self.refresh))
+        return self.dialog
 
     @property
     def unread(self) -> int:
@@ -93,7 +98,7 @@ class AlertsBell:
         self.badge.set_text(shown)
         self.badge.set_visibility(count > 0)
         labelled(self.button, tn('Alerts: {count} unread', 'Alerts: {count} unread', count, self.lang))
-        if self.dialog.value:
+        if self.dialog is not None and self.dialog.value:
             self.render()
 
     def render(self) -> None:
@@ -131,9 +136,10 @@ class AlertsBell:
     async def open(self) -> None:
         if not await guard.allows(self.shared.contract.id):
             return
+        shown = self.dialog or self.build()
         self.render()
         await self.rules.load()
-        self.dialog.open()
+        shown.open()
         newest = max((alert.id for alert in self.shared.alerts), default=0)
         if newest > self.seen:
             await mark_seen(self.admin_id, self.shared.contract.id, newest)

@@ -27,7 +27,7 @@ from services.alerts.messages import Crossing, email
 from services.alerts.rules import RuleInfo
 from services.alerts.targets import PrivateTarget, check_reachable
 from services.domain.quantity import format_quantity, from_units
-from services.infrastructure import bus, database
+from services.infrastructure import bus, database, tasks
 from services.infrastructure.clock import utcnow
 
 RETRY_DELAYS = (10, 30, 60, 120, 300, 600, 900, 900, 900, 900, 900)  # seconds after the 1st, 2nd, … failure
@@ -239,10 +239,7 @@ class Sender:
 
     async def stop(self) -> None:
         bus.unsubscribe_alerts(self.on_alerts)
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.cancel(self._task)
 
     async def _run(self) -> None:
         while True:

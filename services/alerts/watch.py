@@ -15,7 +15,7 @@ import time
 from models import AlertRule
 from services.alerts.delivery import Sender
 from services.alerts.evaluate import evaluate
-from services.infrastructure import bus, coordination
+from services.infrastructure import bus, coordination, tasks
 
 SWEEP = 30.0  # seconds between two evaluations of everything, at most
 SETTLE = 0.1  # seconds a burst of changes may take to arrive before it is evaluated
@@ -40,10 +40,7 @@ class AlertWatch:
 
     async def stop(self) -> None:
         bus.unsubscribe(self.on_change)
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.cancel(self._task)
         await self.leadership.release()
 
     def on_change(self, change: bus.Change) -> None:

@@ -21,7 +21,7 @@ import asyncpg
 from nicegui import Event
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from services.infrastructure import database
+from services.infrastructure import database, tasks
 
 CHANNEL = 'balances_ledger'
 ALERTS_CHANNEL = 'balances_alerts'  # payload: the contract id whose alert history grew
@@ -118,10 +118,7 @@ class Listener:
         self._task = asyncio.create_task(self._watch(), name='balances bus listener')
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.cancel(self._task)
         if self.connection and not self.connection.is_closed():
             await self.connection.close()
 

@@ -174,14 +174,8 @@ async def transfer(
             # commit and answers as a replay, instead of finding the tokens gone
             holders = await holders_of(contract)
             await lock_holders(conn, {holders[t] for t in (from_team, to_team) if t is not None and t in holders})
-            done = await Transfer.filter(contract_id=contract.id, client_id=client_id).using_db(conn).first()
-            if done is not None:
-                if done.fingerprint != digest:
-                    raise ClientIdConflict('transfer', client_id)
-                moved = await Lot.filter(transfer_id=done.id).using_db(conn).values_list('expires_at', 'original')
-                return TransferResult(
-                    client_id, from_team, to_team, from_units(done.quantity), moves_of(list(moved)), created=False
-                )
+            if replayed := await _replay(conn, contract.id, client_id, digest, from_team, to_team):
+                return replayed
             units, holders, draws = await _transfer_plan(conn, contract, from_team, to_team, quantity, now)
             record = await Transfer.create(
                 contract_id=contract.id,
@@ -203,6 +197,21 @@ async def transfer(
             )
 
     return await committed(contract.id, write)
+
+
+async def _replay(
+    conn: BaseDBAsyncClient, contract_id: int, client_id: str, digest: str, from_team: int, to_team: int
+) -> TransferResult | None:
+    """The answer to a replay of ``client_id`` (its teams locked by the caller); ``None`` when the id is new.
+    Refuses with ``ClientIdConflict`` when the id was used for something else."""
+    done = await Transfer.filter(contract_id=contract_id, client_id=client_id).using_db(conn).first()
+    if done is None:
+        return None
+    if done.fingerprint != digest:
+        raise ClientIdConflict('transfer', client_id)
+    moved = await Lot.filter(transfer_id=done.id).using_db(conn).values_list('expires_at', 'original')
+    quantity = from_units(done.quantity)
+    return TransferResult(client_id, from_team, to_team, quantity, moves_of(list(moved)), created=False)
 
 
 async def undo_transfer(
@@ -229,14 +238,8 @@ async def undo_transfer(
         async with in_transaction() as conn:
             holders = await holders_of(contract)
             await lock_holders(conn, {holders[source], holders[target]})
-            done = await Transfer.filter(contract_id=contract.id, client_id=client_id).using_db(conn).first()
-            if done is not None:
-                if done.fingerprint != digest:
-                    raise ClientIdConflict('transfer', client_id)
-                moved = await Lot.filter(transfer_id=done.id).using_db(conn).values_list('expires_at', 'original')
-                return TransferResult(
-                    client_id, source, target, from_units(done.quantity), moves_of(list(moved)), created=False
-                )
+            if replayed := await _replay(conn, contract.id, client_id, digest, source, target):
+                return replayed
             if await Transfer.filter(undoes_id=original.id).using_db(conn).exists():
                 raise NothingToUndo(transfer, undone=True)
             rows = (

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 
 from services.accounts.contracts import ContractInfo, get_contract
 from services.domain.dates import DateRange, local_date, start_of_day
-from services.infrastructure import bus, diagnostics
+from services.infrastructure import bus, diagnostics, tasks
 from services.infrastructure.clock import utcnow
 from services.reading.balances import ContractBalances, HolderBalance, contract_balances
 from services.reading.forecast import HolderForecast, Suggestion, forecast_inputs, holder_forecast, rates, suggestions
@@ -105,10 +105,7 @@ class LiveContract:
         self._task = asyncio.create_task(self._run(), name=f'live contract {self.contract.id}')
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await tasks.cancel(self._task)
 
     async def _run(self) -> None:
         while True:

@@ -1,7 +1,8 @@
 """Debian's Chromium, headless, driven by Selenium; shared by the browser tests and bench/ui.py"""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -12,7 +13,11 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
+from tests.test_main import OPERATOR_KEY, Server, running
+
 T = TypeVar('T')
+CARDS = 'section[data-marker^="card-"]'  # a holder's card (the summary is not one)
+AVAILABLE = 'dd[data-marker="available"]'  # the number available on a card
 FLAGS = [
     '--headless=new',
     '--no-sandbox',
@@ -36,6 +41,19 @@ def chromium(width: int = 1280, height: int = 900) -> WebDriver:
         )
     options.binary_location = '/usr/bin/chromium'
     return webdriver.Chrome(service=webdriver.ChromeService('/usr/bin/chromedriver'), options=options)
+
+
+@contextmanager
+def demo_app(folder: Path) -> Iterator[Server]:
+    """``main.py`` on a fresh SQLite file of the demo data set, its live feed off, the operator's key set."""
+    env = {
+        'BALANCES_DB_URL': f'sqlite://{folder}/demo.sqlite3',
+        'BALANCES_DEMO': '1',
+        'BALANCES_DEMO_FEED': '0',
+        'BALANCES_OPERATOR_KEY': OPERATOR_KEY,
+    }
+    with running(env, folder) as server:
+        yield server
 
 
 def wait_for(condition: Callable[[], T | None], timeout: float = 10.0, interval: float = 0.02) -> T:
@@ -62,7 +80,7 @@ def sign_in(driver: WebDriver, url: str, email: str, password: str) -> None:
 
 def card_texts(driver: WebDriver) -> list[str]:
     """What each holder's card says (the summary is not a card)."""
-    return [str(card.text) for card in driver.find_elements(By.CSS_SELECTOR, 'section[data-marker^="card-"]')]
+    return [str(card.text) for card in driver.find_elements(By.CSS_SELECTOR, CARDS)]
 
 
 def click(driver: WebDriver, element: WebElement) -> None:

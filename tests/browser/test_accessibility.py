@@ -3,7 +3,6 @@ any view of the page — sign-in, the cards, each dialog, the usage details with
 alerts and their rules, the cloud-credit contract — in English and in French, at desktop and at phone width"""
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -11,8 +10,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from services.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.browser.driver import axe_violations, card_texts, chromium, click, sign_in, wait_for
-from tests.test_main import OPERATOR_KEY, Server, running
+from tests.browser.driver import axe_violations, card_texts, chromium, click, demo_app, sign_in, wait_for
+from tests.test_main import OPERATOR_KEY, Server
 
 OPERATOR = {'Authorization': f'Bearer {OPERATOR_KEY}'}
 FRENCH_ADMIN, FRENCH_PASSWORD = 'camille@atelier-lumiere.fr', 'un mot de passe assez long'
@@ -20,14 +19,7 @@ FRENCH_ADMIN, FRENCH_PASSWORD = 'camille@atelier-lumiere.fr', 'un mot de passe a
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder: Path = tmp_path_factory.mktemp('a11y')
-    env = {
-        'BALANCES_DB_URL': f'sqlite://{folder}/demo.sqlite3',
-        'BALANCES_DEMO': '1',
-        'BALANCES_DEMO_FEED': '0',
-        'BALANCES_OPERATOR_KEY': OPERATOR_KEY,
-    }
-    with running(env, folder) as server:
+    with demo_app(tmp_path_factory.mktemp('a11y')) as server:
         for contract in (1, 2):  # an administrator who reads French (chosen once, remembered)
             body = {'email': FRENCH_ADMIN, 'password': FRENCH_PASSWORD}
             httpx.post(f'{server.url}/api/v1/contracts/{contract}/admins', headers=OPERATOR, json=body)

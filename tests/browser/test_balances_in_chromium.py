@@ -7,7 +7,6 @@ the compact view.
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,22 +16,15 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
 from services.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.browser.driver import card_texts, choose_option, chromium, click, sign_in, visible_cards, wait_for
-from tests.test_main import OPERATOR_KEY, Server, running
+from tests.browser.driver import card_texts, choose_option, chromium, click, demo_app, sign_in, visible_cards, wait_for
+from tests.test_main import OPERATOR_KEY, Server
 
 OPERATOR = {'Authorization': f'Bearer {OPERATOR_KEY}'}
 
 
 @pytest.fixture(scope='module')
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder: Path = tmp_path_factory.mktemp('browser')
-    env = {
-        'BALANCES_DB_URL': f'sqlite://{folder}/demo.sqlite3',
-        'BALANCES_DEMO': '1',
-        'BALANCES_DEMO_FEED': '0',
-        'BALANCES_OPERATOR_KEY': OPERATOR_KEY,
-    }
-    with running(env, folder) as server:
+    with demo_app(tmp_path_factory.mktemp('browser')) as server:
         yield server
 
 

@@ -166,7 +166,7 @@ async def test_refusals_write_nothing(db: str) -> None:
     ]
     for body, field in bad:
         with pytest.raises(InvalidInput) as refusal:
-            await add_rule(contract, now=NOW, **body)  # type: ignore[arg-type]
+            await add_rule(contract, now=NOW, **body)
         assert refusal.value.field == field, body
     assert isinstance(await _refused_team(contract, other_teams['B']), UnknownTeam)
     assert await AlertRule.all().count() == before
