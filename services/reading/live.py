@@ -99,7 +99,9 @@ class LiveContract:
 
     async def load(self) -> None:
         with diagnostics.origin('live'):
-            await self._recompute(None)
+            update = await self._recompute(None)
+        if update is not None:
+            await self._publish(update)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f'live contract {self.contract.id}')
@@ -120,22 +122,26 @@ class LiveContract:
             started = time.monotonic()
             try:
                 with diagnostics.origin('live'):
-                    await self._recompute(dirty)
+                    update = await self._recompute(dirty)
             except Exception:  # a failed read must not end the live updates: the next change or sweep retries
                 log.exception('live update of contract %s failed', self.contract.id)
-                self._dirty = None
-            elapsed = time.monotonic() - started
-            # at least INTERVAL between flushes, and never more than a quarter of the time recomputing: a flood of
-            # changes (bulk ingestion) costs its pages a bounded share of the process, whatever its size
-            await asyncio.sleep(max(INTERVAL - elapsed, BUSY_SHARE * elapsed))
+                self._dirty, update = None, None
+            reading = time.monotonic() - started
+            if update is not None:
+                await self._publish(update)
+            # at least INTERVAL between flushes, and never more than a quarter of the time reading: a flood of
+            # changes (bulk ingestion) costs its pages a bounded share of the database, whatever its size; what the
+            # pages' delivery costs is not part of it (it grows with the pages, and would slow every page down)
+            await asyncio.sleep(max(INTERVAL - (time.monotonic() - started), BUSY_SHARE * reading))
 
-    async def _recompute(self, dirty: set[int] | None) -> None:
+    async def _recompute(self, dirty: set[int] | None) -> LiveUpdate | None:
+        """Read again the ``dirty`` holders (all of them for ``None``, or on a new day); what changed, to publish."""
         started = time.perf_counter()
         now = utcnow()
         today = local_date(now, self.contract.timezone)
         full = dirty is None or not self.trend.days or self.trend.days[-1] != today
         if not full and not dirty:
-            return
+            return None
         read = await contract_balances(self.contract.id, now=now, holders=None if full else dirty)
         teams = None if full else {b.team for b in read.balances if b.team is not None}
         trend = await daily_trend(self.contract.id, DateRange.last_days(today, TREND_DAYS), teams=teams, now=now)
@@ -163,7 +169,9 @@ class LiveContract:
         self.stats.flushes += 1
         self.stats.holders += len(read.balances)
         self.stats.seconds += time.perf_counter() - started
-        update = LiveUpdate(full, read.balances, trend, now, forecasts, found if changed or full else None)
+        return LiveUpdate(full, read.balances, trend, now, forecasts, found if changed or full else None)
+
+    async def _publish(self, update: LiveUpdate) -> None:
         for listener in list(self._listeners):
             try:
                 result = listener(update)
