@@ -34,6 +34,7 @@ log = logging.getLogger('balances.hub')
 T = TypeVar('T')
 Listener = Callable[[], Awaitable[None] | None]
 SETTLE_WITHIN = 5.0  # seconds a stopping app gives the pages being read
+LINGER = 30.0  # seconds a board is kept after its last page closed
 
 
 @dataclass
@@ -42,6 +43,7 @@ class SharedBoard:
     model: LiveContract
     view: BoardView
     pages: int = 0
+    emptied: int = 0  # how many times its last page closed: a later close restarts the linger
     sent: int = 0  # broadcasts
     room: str = ''
     suggestions: tuple[Suggestion, ...] = ()
@@ -199,10 +201,19 @@ class BoardHub:
             return shared
 
     async def detach(self, shared: SharedBoard) -> None:
+        """A page of ``shared`` closed; the last one leaves the board kept for ``LINGER`` seconds (a reload, or the
+        same administrator signing in again, finds it warm), then it is let go."""
         async with self._lock:
             shared.pages -= 1
-            if shared.pages <= 0 and self.boards.get((shared.contract.id, shared.view.lang)) is shared:
-                del self.boards[shared.contract.id, shared.view.lang]
+            if shared.pages > 0:
+                return
+            shared.emptied += 1
+            emptied = shared.emptied
+        await asyncio.sleep(LINGER)
+        async with self._lock:
+            key = shared.contract.id, shared.view.lang
+            if shared.pages <= 0 and shared.emptied == emptied and self.boards.get(key) is shared:
+                del self.boards[key]
                 self.sent += shared.sent
                 shared.model.unlisten(shared.on_update)
                 await live.registry.release(shared.contract.id)

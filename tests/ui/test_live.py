@@ -2,11 +2,12 @@
 is pushed"""
 
 import asyncio
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from nicegui import core
+from nicegui import Client, core
 from nicegui.testing import User
 
 from services import ledger
@@ -79,6 +80,22 @@ async def test_one_change_costs_the_same_statements_with_1_and_with_50_pages(
     finally:
         diagnostics.stop_counting()
     assert with_one == with_fifty > 0
+
+
+async def test_the_last_page_closed_keeps_the_board_warm_for_a_while_then_lets_it_go(
+    user: User, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(importlib.import_module('ui.hub'), 'LINGER', 0.5)  # the module, not its `hub`
+    await sign_in(user)
+    await open_board(user)
+    (shared,) = hub.boards.values()
+    for client in list(Client.instances.values()):
+        if client.request and client.request.url.path == '/':
+            client.delete()  # the tabs closed (the simulated sign-in opened the page twice)
+    await until(lambda: shared.pages == 0)
+    assert hub.boards  # a reload within LINGER would find it warm
+    assert live.registry.models
+    await until(lambda: not hub.boards and not live.registry.models)
 
 
 async def quiet_board(user: User, sent: Sent) -> BalanceBoard:
