@@ -65,9 +65,9 @@ def body(driver: WebDriver) -> str:
 
 def test_sign_in_shows_every_team_with_its_donut_and_the_api_numbers(page: WebDriver, server: Server) -> None:
     cards = card_texts(page)
-    for card in page.find_elements(By.CSS_SELECTOR, CARDS):  # a donut is drawn when its card comes into view
-        page.execute_script('arguments[0].scrollIntoView({block: "center"})', card)
-        wait_for(lambda: card.find_elements(By.CSS_SELECTOR, '.donut svg path'))  # noqa: B023
+    for section in page.find_elements(By.CSS_SELECTOR, CARDS):  # a donut is drawn when its card comes into view
+        page.execute_script('arguments[0].scrollIntoView({block: "center"})', section)
+        wait_for(lambda: section.find_elements(By.CSS_SELECTOR, '.donut svg path'))  # noqa: B023
     page.execute_script('window.scrollTo(0, 0)')
     for balance in api_balances(server):
         card = next(text for text in cards if text.startswith(balance['team_name']))
