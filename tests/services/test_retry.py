@@ -74,3 +74,15 @@ async def test_a_transient_failure_runs_again_and_another_does_not() -> None:
 
     with pytest.raises(OperationalError):
         await retrying(broken)
+
+
+async def test_a_race_lost_every_time_gives_up_after_the_attempts_with_the_database_error() -> None:
+    calls: list[int] = []
+
+    async def always_deadlocked() -> None:
+        calls.append(1)
+        raise postgres(asyncpg.DeadlockDetectedError, 'blocage')
+
+    with pytest.raises(OperationalError):
+        await retrying(always_deadlocked, attempts=3)
+    assert len(calls) == 3
