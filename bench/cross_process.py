@@ -15,8 +15,6 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from selenium.webdriver.common.by import By
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -45,8 +43,7 @@ def main() -> None:
         contract, team = provision(a)
         driver = open_page(b)
         stack.callback(driver.quit)
-        card = next(c for c in driver.find_elements(By.CSS_SELECTOR, CARDS) if 'Structure' in c.text)
-        driver.execute_script(OBSERVE, card.find_element(By.CSS_SELECTOR, AVAILABLE))
+        driver.execute_script(OBSERVE, CARDS, AVAILABLE, 'Structure')
         latencies = []
         for n in range(args.events):
             seen = len(driver.execute_script('return window.__changes'))

@@ -26,11 +26,18 @@ LANGUAGES = {
 }
 
 
+DONUTS_IN_VIEW_DRAWN = """
+return [...document.querySelectorAll('.donut')]
+    .every(donut => donut.getBoundingClientRect().top > innerHeight || donut.querySelector('svg'));
+"""
+
+
 def settle(driver: WebDriver, height: int) -> None:
     """Let the charts finish their animation, with the window as tall as the page (up to ``height``)."""
     time.sleep(0.8)
     full = int(driver.execute_script('return document.documentElement.scrollHeight'))
     driver.set_window_size(driver.get_window_size()['width'], min(full, height))
+    wait_for(lambda: driver.execute_script(DONUTS_IN_VIEW_DRAWN))  # drawn as their cards come into view
     time.sleep(0.4)
 
 
