@@ -176,7 +176,7 @@ def _transferred(
     source: HolderInput, target: HolderInput, units: int, now: datetime, next_id: int
 ) -> tuple[list[LotState], list[LotState]] | None:
     """Both holders' lots after the transfer the ledger would make (same draws, the moved parts created last)."""
-    source_lots = copy.deepcopy(list(source.lots))
+    source_lots = [copy.copy(lot) for lot in source.lots]  # the draws lower these; their fields are immutable
     draws = allocate(source_lots, units, now)
     if draws is None:
         return None
@@ -184,7 +184,7 @@ def _transferred(
         LotState(next_id + n, target.holder, take, take, lot.purchased_at, lot.expires_at)
         for n, (lot, take) in enumerate(draws)
     ]
-    return source_lots, [*copy.deepcopy(list(target.lots)), *moved]
+    return source_lots, [*target.lots, *moved]  # projecting reads lots, never changes them
 
 
 def suggestions(holders: Sequence[HolderInput], now: datetime, timezone: str) -> tuple[Suggestion, ...]:
@@ -194,6 +194,7 @@ def suggestions(holders: Sequence[HolderInput], now: datetime, timezone: str) ->
     teams = [holder for holder in holders if holder.team is not None]
     base = {holder.holder: project(holder.lots, holder.rate, today, timezone) for holder in teams}
     next_id = 1 + max((lot.id for holder in teams for lot in holder.lots), default=0)
+    state = {holder.holder: _state(holder) for holder in teams}
     found: list[Suggestion] = []
     for source in teams:
         waste = base[source.holder].unused_total
@@ -209,19 +210,13 @@ def suggestions(holders: Sequence[HolderInput], now: datetime, timezone: str) ->
         for target in teams:
             if target is source or target.rate <= 0:
                 continue
-            units = _absorbable(target, usable[0], upper, today, timezone, next_id)
-            if units >= ONE_TOKEN:
-                units -= units % ONE_TOKEN  # whole tokens, as a person would move them
-            if units <= 0:
-                continue
-            after = _transferred(source, target, units, now, next_id)
-            if after is None:
-                continue
-            source_after = project(after[0], source.rate, today, timezone)
-            target_after = project(after[1], target.rate, today, timezone)
-            before = base[source.holder].unused_total + base[target.holder].unused_total
-            recovers = before - source_after.unused_total - target_after.unused_total
-            if recovers > 0 and _later_or_same(source_after.runs_out_on, base[source.holder].runs_out_on):
+            key = (state[source.holder], state[target.holder], upper, today, timezone, next_id)
+            if key not in _PAIRS:
+                if len(_PAIRS) >= PAIRS_KEPT:
+                    _PAIRS.clear()
+                _PAIRS[key] = _pair(source, target, usable[0], upper, base, now, today, timezone, next_id)
+            if (move := _PAIRS[key]) is not None:
+                units, recovers = move
                 found.append(
                     Suggestion(
                         source.team or 0,
@@ -235,6 +230,48 @@ def suggestions(holders: Sequence[HolderInput], now: datetime, timezone: str) ->
                 )
     found.sort(key=lambda s: (-s.recovers, s.from_team_name, s.to_team_name, s.from_team, s.to_team))
     return tuple(found[:MAX_SUGGESTIONS])
+
+
+# What a pair of teams' transfer would recover, by everything it depends on: a change touches a few teams, and the
+# live model's next flush projects again only the pairs of those (50 teams: 2,450 pairs, ~95 ms on this machine).
+# The lots given are usable at ``now`` whatever ``now`` was, so it is not part of the key.
+PAIRS_KEPT = 50_000
+_PAIRS: dict[tuple[object, ...], tuple[int, int] | None] = {}
+
+
+def _state(holder: HolderInput) -> tuple[object, ...]:
+    lots = tuple((lot.id, lot.original, lot.remaining, lot.purchased_at, lot.expires_at) for lot in holder.lots)
+    return holder.holder, holder.rate, lots
+
+
+def _pair(
+    source: HolderInput,
+    target: HolderInput,
+    first: LotState,
+    upper: int,
+    base: dict[int, Projection],
+    now: datetime,
+    today: date,
+    timezone: str,
+    next_id: int,
+) -> tuple[int, int] | None:
+    """The units ``source`` should move to ``target`` and what that recovers, or ``None`` if it recovers nothing or
+    would make the source run out earlier."""
+    units = _absorbable(target, first, upper, today, timezone, next_id)
+    if units >= ONE_TOKEN:
+        units -= units % ONE_TOKEN  # whole tokens, as a person would move them
+    if units <= 0:
+        return None
+    after = _transferred(source, target, units, now, next_id)
+    if after is None:
+        return None
+    source_after = project(after[0], source.rate, today, timezone)
+    target_after = project(after[1], target.rate, today, timezone)
+    before = base[source.holder].unused_total + base[target.holder].unused_total
+    recovers = before - source_after.unused_total - target_after.unused_total
+    if recovers > 0 and _later_or_same(source_after.runs_out_on, base[source.holder].runs_out_on):
+        return units, recovers
+    return None
 
 
 def _absorbable(target: HolderInput, like: LotState, units: int, today: date, timezone: str, next_id: int) -> int:

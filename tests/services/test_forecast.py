@@ -16,7 +16,8 @@ from services import ledger
 from services.domain.errors import UnknownTeam, WrongMode
 from services.infrastructure.database import close_database, open_database
 from services.ledger.allocation import LotState
-from services.reading.forecast import contract_forecast, daily_rate, project
+from services.reading import forecast as forecasting
+from services.reading.forecast import HolderInput, contract_forecast, daily_rate, project, suggestions
 from tests.conftest import fresh_sqlite, truncate_all
 from tests.helpers import DAY, NOW, buy, cloud_contract, flex_contract, use
 
@@ -133,6 +134,29 @@ async def test_a_suggestion_moves_what_one_team_wastes_to_one_that_runs_short(db
     after = await contract_forecast(contract, now=NOW)
     before_total = sum(h.expires_unused_total for h in forecast.holders)
     assert sum(h.expires_unused_total for h in after.holders) == before_total - 190
+
+
+def test_suggestions_remembered_by_pair_are_those_computed_afresh_after_a_change() -> None:
+    """The live model asks again after every change: only the pairs of the teams it touched are projected again,
+    and the answer is the one a fresh computation gives."""
+    expiring = NOW + 20 * DAY
+
+    def holders(wasteful_remaining: int) -> list[HolderInput]:
+        lot = lambda n, holder, units, expires: LotState(n, holder, units, units, LONG_AGO, expires)  # noqa: E731
+        wasteful = HolderInput(1, 1, 'Fluides', (lot(1, 1, wasteful_remaining, expiring),), 10 * 10_000)
+        short = HolderInput(2, 2, 'Architecture', (lot(2, 2, 200 * 10_000, NOW + 300 * DAY),), 100 * 10_000)
+        also = HolderInput(3, 3, 'Zeta', (lot(3, 3, 500 * 10_000, expiring),), 1 * 10_000)
+        return [wasteful, short, also]
+
+    forecasting._PAIRS.clear()
+    first = suggestions(holders(3000 * 10_000), NOW, 'Europe/Paris')
+    assert first[0].quantity == 1900  # what Architecture uses of them before they expire
+    pairs = len(forecasting._PAIRS)
+    changed = suggestions(holders(1000 * 10_000), NOW + timedelta(minutes=5), 'Europe/Paris')  # Fluides used 2,000
+    assert len(forecasting._PAIRS) - pairs == 3  # not Zeta → Architecture again: Fluides is in neither
+    assert changed[0].quantity == 810  # what Fluides will not use itself: 1,000 − 19 days × 10
+    forecasting._PAIRS.clear()
+    assert changed == suggestions(holders(1000 * 10_000), NOW + timedelta(minutes=5), 'Europe/Paris')
 
 
 def test_projection_matches_a_day_by_day_walk() -> None:
