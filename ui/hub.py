@@ -2,8 +2,9 @@
 
 For each (contract, language) shown in this process, one ``SharedBoard`` listens to the contract's live model
 (``services.reading.live``), formats the holders a flush recomputed, diffs them with what the pages show, and sends only
-the changed numbers and chart points, in one socket.io message to the room of that board: encoded once, however
-many pages are in the room. A page's board joins the room from the browser when its socket connects (and again
+the changed numbers and chart points, in one socket.io message to the rooms of that board: encoded once per room,
+its pages spread over ``SHARDS`` rooms so that the loop answers requests between them. A page's board joins its room
+from the browser when its socket connects (and again
 after every reconnection); the server checks that the socket belongs to the page, picks the room from the board it
 built, and sends the whole current view to that socket first, so that a page never misses a change.
 
@@ -12,7 +13,9 @@ newest alerts (the bell), both read once per change for every page of the contra
 """
 
 import asyncio
+import functools
 import logging
+import zlib
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -35,6 +38,7 @@ T = TypeVar('T')
 Listener = Callable[[], Awaitable[None] | None]
 SETTLE_WITHIN = 5.0  # seconds a stopping app gives the pages being read
 LINGER = 30.0  # seconds a board is kept after its last page closed
+SHARDS = 16  # the socket.io rooms a board's pages are spread over: its broadcasts yield to the loop between them
 
 
 @dataclass
@@ -141,8 +145,15 @@ class SharedBoard:
         await self._tell('alerts')
 
     async def broadcast(self, event: str, message: dict[str, Any]) -> None:
+        """Send ``message`` to every page of the board, a shard of them at a time: socket.io sends to a whole room
+        in one turn of the event loop (500 pages: tens of milliseconds no request is answered in); between shards
+        the loop answers what arrived meanwhile."""
         self.sent += 1
-        await core.sio.emit(event, {**message, 'room': self.room}, room=self.room)
+        payload = {**message, 'room': self.room}
+        rooms = core.sio.manager.rooms.get('/', {})
+        for shard in shards(self.room):
+            if rooms.get(shard):
+                await core.sio.emit(event, payload, room=shard)
 
 
 class BoardHub:
@@ -248,6 +259,11 @@ class SharedReads:
 shared_reads = SharedReads()
 
 
+@functools.cache
+def shards(room: str) -> tuple[str, ...]:
+    return tuple(f'{room}#{n}' for n in range(SHARDS))
+
+
 async def join(sid: str, data: Any) -> None:
     """A board asks, from the browser, to receive its contract's changes on this socket."""
     if not isinstance(data, dict):
@@ -258,7 +274,7 @@ async def join(sid: str, data: Any) -> None:
     board = client.elements.get(data.get('board'))  # type: ignore[arg-type]
     if not isinstance(board, BalanceBoard):
         return
-    await core.sio.enter_room(sid, board.room)
+    await core.sio.enter_room(sid, shards(board.room)[zlib.crc32(sid.encode()) % SHARDS])
     await core.sio.emit('balances_full', {'room': board.room, 'view': board.view}, to=sid)
 
 

@@ -3,6 +3,7 @@ is pushed"""
 
 import asyncio
 import importlib
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -18,24 +19,53 @@ from services.reading import live
 from services.reading.balances import contract_balances
 from tests.ui.conftest import Seeded, card, enter_as, open_board, sign_in, until
 from ui.board import BalanceBoard
-from ui.hub import hub
+from ui.hub import SHARDS, SharedBoard, hub, shards
 
 Sent = list[tuple[str, dict[str, Any]]]
 
 
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
-    """Every message the boards broadcast, as (event, message)."""
+    """Every message the boards broadcast to their pages, as (event, message) (the simulated pages have no socket
+    of their own: what reaches the sockets is `test_a_broadcast_reaches_each_shard_of_pages_once`'s)."""
     messages: Sent = []
-    emit = core.sio.emit
+    broadcast = SharedBoard.broadcast
 
-    async def recording(event: str, data: Any = None, *args: Any, **kwargs: Any) -> None:
-        if event.startswith('balances'):
-            messages.append((event, data))
-        await emit(event, data, *args, **kwargs)
+    async def recording(board: SharedBoard, event: str, message: dict[str, Any]) -> None:
+        messages.append((event, message))
+        await broadcast(board, event, message)
+
+    monkeypatch.setattr(SharedBoard, 'broadcast', recording)
+    return messages
+
+
+async def test_a_broadcast_reaches_each_shard_of_pages_once(
+    user: User, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await sign_in(user)
+    await open_board(user)
+    (shared,) = hub.boards.values()
+    emitted: list[tuple[str, dict[str, Any]]] = []
+
+    async def recording(event: str, data: Any = None, room: str = '', **kwargs: Any) -> None:
+        emitted.append((room, data))
 
     monkeypatch.setattr(core.sio, 'emit', recording)
-    return messages
+    joined = [f'page-{n}' for n in range(40)]
+    for sid in joined:  # 40 sockets, as `join` places them
+        await core.sio.manager.enter_room(
+            sid, '/', shards(shared.room)[zlib.crc32(sid.encode()) % SHARDS], f'eio-{sid}'
+        )
+    try:
+        await shared.broadcast('balances', {'version': 1})
+    finally:
+        for sid in joined:
+            await core.sio.manager.leave_room(sid, '/', shards(shared.room)[zlib.crc32(sid.encode()) % SHARDS])
+    rooms = [room for room, _ in emitted]
+    assert 1 < len(rooms) <= SHARDS  # 40 pages spread over the shards, each non-empty one sent to once
+    assert len(set(rooms)) == len(rooms)
+    assert all(room.startswith(shared.room + '#') for room in rooms)
+    assert all(data == {'version': 1, 'room': shared.room} for _, data in emitted)  # the page filters on its room
 
 
 def charge(seeded: Seeded, event_id: str, team: str = 'Architecture', quantity: str = '0.5') -> UsageInput:
