@@ -59,7 +59,18 @@ def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         empty_schema(db_url)
     env = empty_app(db_url)
     with running(env, folder) as server:
-        yield Target(server.url, db_url, *_provision(server.url))
+        target = Target(server.url, db_url, *_provision(server.url))
+        evaluated(target)
+        yield target
+
+
+def evaluated(target: Target) -> None:
+    """Until the alert evaluator has recorded what it saw of the provisioned team (the seed's rule on every
+    contract), on its own schedule after the purchase: no test's before / after comparison then catches it."""
+    deadline = time.monotonic() + 15
+    while not database_rows(target)['alert_state']:
+        assert time.monotonic() < deadline, 'the alert evaluator never recorded the purchase'
+        time.sleep(0.05)
 
 
 class Heartbeat:
