@@ -50,11 +50,13 @@ export default {
         <div :class="compact ? 'grid grid-cols-1 sm:grid-cols-2 lg:grid-cols-4 gap-2 w-full' : 'grid grid-cols-1 md:grid-cols-2 xl:grid-cols-3 gap-4 w-full'">
           <section v-for="key in shown" :key="key" class="q-card q-pa-md column gap-2"
                    :data-marker="'card-' + key" :aria-labelledby="'title-' + uid + '-' + key">
-            <div class="row items-center no-wrap gap-2">
-              <h3 :id="'title-' + uid + '-' + key" class="text-h6 q-my-none grow ellipsis">{{ card(key).title }}</h3>
-              <q-icon :name="card(key).health == 'green' ? 'check_circle' : card(key).health == 'red' ? 'warning' : 'remove_circle_outline'" size="sm"
-                      :color="card(key).health == 'green' ? 'positive' : card(key).health == 'red' ? 'negative' : 'grey-8'" aria-hidden="true" />
-              <span class="text-caption" data-marker="health">{{ card(key).health_text }}</span>
+            <div class="row items-center gap-x-2 gap-y-1">
+              <h3 :id="'title-' + uid + '-' + key" class="text-h6 q-my-none grow break-words min-w-0">{{ card(key).title }}</h3>
+              <span class="row items-center no-wrap gap-2">
+                <q-icon :name="card(key).health == 'green' ? 'check_circle' : card(key).health == 'red' ? 'warning' : 'remove_circle_outline'" size="sm"
+                        :color="card(key).health == 'green' ? 'positive' : card(key).health == 'red' ? 'negative' : 'grey-8'" aria-hidden="true" />
+                <span class="text-caption" data-marker="health">{{ card(key).health_text }}</span>
+              </span>
             </div>
             <div v-if="!compact" class="row items-center no-wrap gap-3">
               <div class="donut shrink-0" role="img" :aria-label="card(key).donut_label"
