@@ -3,10 +3,10 @@
 For each (contract, language) shown in this process, one ``SharedBoard`` listens to the contract's live model
 (``services.reading.live``), formats the holders a flush recomputed, diffs them with what the pages show, and sends only
 the changed numbers and chart points, in one socket.io message to the rooms of that board: encoded once per room,
-its pages spread over ``SHARDS`` rooms so that the loop answers requests between them. A page's board joins its room
-from the browser when its socket connects (and again
-after every reconnection); the server checks that the socket belongs to the page, picks the room from the board it
-built, and sends the whole current view to that socket first, so that a page never misses a change.
+its pages spread over ``SHARDS`` rooms, ``PACE`` apart, so that the loop answers requests between them. A page's
+board joins its room from the browser when its socket connects (and again after every reconnection); the server
+checks that the socket belongs to the page, picks the room from the board it built, and sends the whole current
+view to that socket first, so that a page never misses a change.
 
 The board also carries what the pages around it need: the transfer suggestions (a list its page renders) and the
 newest alerts (the bell), both read once per change for every page of the contract.
@@ -39,6 +39,7 @@ Listener = Callable[[], Awaitable[None] | None]
 SETTLE_WITHIN = 5.0  # seconds a stopping app gives the pages being read
 LINGER = 30.0  # seconds a board is kept after its last page closed
 SHARDS = 16  # the socket.io rooms a board's pages are spread over: its broadcasts yield to the loop between them
+PACE = 0.002  # seconds between two shards of a broadcast: the sockets' writes of one shard are done meanwhile
 
 
 @dataclass
@@ -154,6 +155,7 @@ class SharedBoard:
         for shard in shards(self.room):
             if rooms.get(shard):
                 await core.sio.emit(event, payload, room=shard)
+                await asyncio.sleep(PACE)
 
 
 class BoardHub:
