@@ -152,10 +152,10 @@ class SharedBoard:
         self.sent += 1
         payload = {**message, 'room': self.room}
         rooms = core.sio.manager.rooms.get('/', {})
-        for n, shard in enumerate(shard for shard in shards(self.room) if rooms.get(shard)):
-            if n:
+        for shard in shards(self.room):
+            if rooms.get(shard):
+                await core.sio.emit(event, payload, room=shard)
                 await asyncio.sleep(PACE)
-            await core.sio.emit(event, payload, room=shard)
 
 
 class BoardHub:
@@ -266,11 +266,6 @@ def shards(room: str) -> tuple[str, ...]:
     return tuple(f'{room}#{n}' for n in range(SHARDS))
 
 
-def shard_of(room: str, sid: str) -> str:
-    """The room of ``room``'s shards that the socket ``sid`` joins."""
-    return shards(room)[zlib.crc32(sid.encode()) % SHARDS]
-
-
 async def join(sid: str, data: Any) -> None:
     """A board asks, from the browser, to receive its contract's changes on this socket."""
     if not isinstance(data, dict):
@@ -281,7 +276,7 @@ async def join(sid: str, data: Any) -> None:
     board = client.elements.get(data.get('board'))  # type: ignore[arg-type]
     if not isinstance(board, BalanceBoard):
         return
-    await core.sio.enter_room(sid, shard_of(board.room, sid))
+    await core.sio.enter_room(sid, shards(board.room)[zlib.crc32(sid.encode()) % SHARDS])
     await core.sio.emit('balances_full', {'room': board.room, 'view': board.view}, to=sid)
 
 

@@ -3,6 +3,7 @@ is pushed"""
 
 import asyncio
 import importlib
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,7 @@ from services.reading import live
 from services.reading.balances import contract_balances
 from tests.ui.conftest import Seeded, card, enter_as, open_board, sign_in, until
 from ui.board import BalanceBoard
-from ui.hub import SHARDS, SharedBoard, hub, shard_of
+from ui.hub import SHARDS, SharedBoard, hub, shards
 
 Sent = list[tuple[str, dict[str, Any]]]
 
@@ -52,12 +53,14 @@ async def test_a_broadcast_reaches_each_shard_of_pages_once(
     monkeypatch.setattr(core.sio, 'emit', recording)
     joined = [f'page-{n}' for n in range(40)]
     for sid in joined:  # 40 sockets, as `join` places them
-        await core.sio.manager.enter_room(sid, '/', shard_of(shared.room, sid), f'eio-{sid}')
+        await core.sio.manager.enter_room(
+            sid, '/', shards(shared.room)[zlib.crc32(sid.encode()) % SHARDS], f'eio-{sid}'
+        )
     try:
         await shared.broadcast('balances', {'version': 1})
     finally:
         for sid in joined:
-            await core.sio.manager.leave_room(sid, '/', shard_of(shared.room, sid))
+            await core.sio.manager.leave_room(sid, '/', shards(shared.room)[zlib.crc32(sid.encode()) % SHARDS])
     rooms = [room for room, _ in emitted]
     assert 1 < len(rooms) <= SHARDS  # 40 pages spread over the shards, each non-empty one sent to once
     assert len(set(rooms)) == len(rooms)
