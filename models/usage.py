@@ -2,7 +2,8 @@
 
 Reads never touch the events: a breakdown over a range reads rows of the right grain (days, and calendar months
 for the whole months inside a long range), keyed by team tag so that a team's reads scan only its own rows; the
-90-day distinct counts read the last time each product and user was seen per holder.
+90-day distinct counts read the last time each product and user was seen per holder. Each rollup also has an index
+holding its whole row after the key, so that a read is a range scan of that index alone, with no lookup per row.
 """
 
 from tortoise import fields
@@ -57,6 +58,7 @@ class UsageTotal(Model):
     class Meta:
         table = 'usage_total'
         unique_together = (('contract', 'team_key', 'grain', 'day'),)
+        indexes = (('contract_id', 'team_key', 'grain', 'day', 'quantity', 'events'),)
 
 
 class UsageByProduct(Model):
@@ -75,6 +77,7 @@ class UsageByProduct(Model):
     class Meta:
         table = 'usage_by_product'
         unique_together = (('contract', 'team_key', 'grain', 'day', 'product'),)
+        indexes = (('contract_id', 'team_key', 'grain', 'day', 'product', 'quantity'),)
 
 
 class UsageByUser(Model):
@@ -93,6 +96,7 @@ class UsageByUser(Model):
     class Meta:
         table = 'usage_by_user'
         unique_together = (('contract', 'team_key', 'grain', 'day', 'user'),)
+        indexes = (('contract_id', 'team_key', 'grain', 'day', 'user_name', 'quantity'),)
 
 
 class UsageSeen(Model):
