@@ -5,7 +5,8 @@
 
 For each N: a fresh ``main.py`` on a fresh database (SQLite in a temporary folder, or the PostgreSQL database of
 ``--db-url``, emptied), and a Flex contract of ``--teams`` teams. Chromium signs in once; its session cookie then
-opens N pages as the browser does: ``GET /``, then NiceGUI's socket.io (engine.io 4 on a websocket, the implicit
+opens N pages, in a process of their own (as browsers are: their messages do not delay the loop that times the
+requests), as the browser does: ``GET /``, then NiceGUI's socket.io (engine.io 4 on a websocket, the implicit
 handshake, the board's join, pings answered, acks every 3 s). Then ``--rate`` POSTs a second of ``--batch`` events,
 each to one team, one after another, for ``--seconds``, while ``/api/v1/health`` is read every 100 ms; then
 1,000-event batches as fast as they go for ``--ingest-seconds``.
@@ -29,6 +30,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from multiprocessing import Pipe, get_context
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +58,9 @@ def percentile(values: list[float], share: int) -> float:
     return statistics.quantiles(values, n=100, method='inclusive')[share - 1] if len(values) > 1 else values[0]
 
 
+Seen = dict[str, list[tuple[float, Decimal]]]  # a page's numbers by card, with the moment it was shown each
+
+
 def number(text: str) -> Decimal:
     return Decimal(text.replace(',', ''))
 
@@ -63,7 +69,7 @@ def number(text: str) -> Decimal:
 class Page:
     """One open page, speaking socket.io as NiceGUI's browser code does; it records every number it is shown."""
 
-    seen: dict[str, list[tuple[float, Decimal]]] = field(default_factory=dict)
+    seen: Seen = field(default_factory=dict)
     next_message_id: int = 0
     ws: aiohttp.ClientWebSocketResponse | None = None
     task: asyncio.Task[None] | None = None
@@ -142,6 +148,43 @@ class Page:
             await self.ws.close()
         if self.task is not None:
             self.task.cancel()
+
+
+def hold_pages(url: str, cookies: dict[str, str], count: int, driver: Connection) -> None:
+    """Open ``count`` pages in a process of their own and keep them open: the browsers are not in the loop that
+    times the POSTs and the health reads (500 pages' messages would delay its answers, not the server's).
+
+    Sends (open times, failures, pages open) once they are open; on ``report``, the numbers each page was shown
+    (times by ``time.monotonic``, the same clock in every process); on ``close``, closes them and ends."""
+    asyncio.run(_hold_pages(url, cookies, count, driver))
+
+
+async def _hold_pages(url: str, cookies: dict[str, str], count: int, driver: Connection) -> None:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookies=cookies) as http:
+        pages = [Page() for _ in range(count)]
+        opening: list[float] = []
+        failures = 0
+        gate = asyncio.Semaphore(25)
+
+        async def open_page(page: Page) -> None:
+            nonlocal failures
+            async with gate:
+                started = time.monotonic()
+                try:
+                    await page.open(http, url)
+                    opening.append((time.monotonic() - started) * 1000)
+                except Exception as error:  # noqa: BLE001 - any failure to open counts, and the run goes on
+                    failures += 1
+                    print(f'  a page failed to open: {error!r}', flush=True)
+
+        await asyncio.gather(*(open_page(page) for page in pages))
+        opened = [page for page in pages if page.task is not None]
+        driver.send((opening, failures, len(opened)))
+        while (order := await asyncio.to_thread(driver.recv)) != 'close':
+            assert order == 'report', order
+            driver.send([page.seen for page in opened])
+        for page in pages:
+            await page.close()
 
 
 @dataclass
@@ -249,12 +292,12 @@ async def ingest(http: aiohttp.ClientSession, base: str, contract: int, teams: l
     return sent / (time.monotonic() - started)
 
 
-def delays(posts: list[Post], pages: list[Page], wait: float) -> tuple[list[float], int]:
+def delays(posts: list[Post], pages: list[Seen], wait: float) -> tuple[list[float], int]:
     """Per POST and page: the first moment the page showed the team at or below the expected number."""
     latencies, missed = [], 0
-    for page in pages:
+    for seen in pages:
         for post in posts:
-            shown = page.seen.get(str(post.team), [])
+            shown = seen.get(str(post.team), [])
             first = next((at for at, value in shown if value <= post.expected), None)
             if first is None or first - post.answered > wait:
                 missed += 1
@@ -293,26 +336,12 @@ async def run_one(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, 
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookies=cookies) as http:
             await asyncio.sleep(1)
             before = process.rss()
-            pages = [Page() for _ in range(count)]
-            opening: list[float] = []
-            failures = 0
-            gate = asyncio.Semaphore(25)
-
-            async def open_page(page: Page) -> None:
-                nonlocal failures
-                async with gate:
-                    started = time.monotonic()
-                    try:
-                        await page.open(http, server.url)
-                        opening.append((time.monotonic() - started) * 1000)
-                    except Exception as error:  # noqa: BLE001 - any failure to open counts, and the run goes on
-                        failures += 1
-                        print(f'  a page failed to open: {error!r}', flush=True)
-
-            await asyncio.gather(*(open_page(page) for page in pages))
-            opened = [page for page in pages if page.task is not None]
+            pages, holder = Pipe()
+            holding = get_context('spawn').Process(target=hold_pages, args=(server.url, cookies, count, holder))
+            holding.start()
+            opening, failures, opened = await asyncio.to_thread(pages.recv)
             await asyncio.sleep(3)
-            result['memory per page KB'] = (process.rss() - before) / max(1, len(opened)) / 1024
+            result['memory per page KB'] = (process.rss() - before) / max(1, opened) / 1024
             result['open p50 ms'], result['open p99 ms'] = percentile(opening, 50), percentile(opening, 99)
             result['open failures'] = failures
             cpu = process.cpu()
@@ -320,7 +349,8 @@ async def run_one(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, 
             posts, health = await drive(http, server.url, contract, teams, args)
             result['cpu %'] = (process.cpu() - cpu) / (time.monotonic() - drive_started) * 100
             await asyncio.sleep(args.wait)
-            latencies, missed = delays(posts, opened, args.wait)
+            pages.send('report')
+            latencies, missed = delays(posts, await asyncio.to_thread(pages.recv), args.wait)
             result['health p50 ms'], result['health p99 ms'] = percentile(health, 50), percentile(health, 99)
             latency = [post.latency for post in posts]
             result['post p50 ms'], result['post p99 ms'] = percentile(latency, 50), percentile(latency, 99)
@@ -328,14 +358,14 @@ async def run_one(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, 
             result['update p95 ms'] = percentile(latencies, 95)
             result['update p99 ms'] = percentile(latencies, 99)
             result['updates missed'] = missed
-            result['updates expected'] = len(posts) * len(opened)
+            result['updates expected'] = len(posts) * opened
             result['ingest events/s'] = await ingest(http, server.url, contract, teams, args.ingest_seconds)
             if args.census:
                 # the server counts its objects as it stops: with the pages still open
                 server.process.terminate()
                 server.process.wait(timeout=60)
-            for page in pages:
-                await page.close()
+            pages.send('close')
+            await asyncio.to_thread(holding.join, 60)
     figures = json.loads(stats.read_text())
     if args.census:
         print(json.dumps(figures['census'], indent=1))
