@@ -13,12 +13,14 @@ from urllib.parse import quote
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
-from nicegui import Client, app, ui
+from nicegui import Client, app, background_tasks, ui
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from services.accounts import admins, sessions
+from services.accounts import admins, contracts, sessions
 from services.accounts.admins import AdminInfo
+from services.infrastructure.i18n import language_of
 from ui.frame import language
+from ui.hub import hub
 from ui.i18n import t
 
 OPEN_PAGES = {'/login'}
@@ -73,6 +75,9 @@ async def enter(request: Request, ticket: str = '', redirect_to: str = '/') -> R
     chosen = await admins.language_of(admin.id) if admin else None
     if chosen:  # the language this administrator chose last time, on any browser
         request.session['lang'] = chosen
+    if admin is not None and (granted := await contracts.list_contracts(admin.contracts)):
+        # the page it is headed to shows its first contract (a new browser id has chosen none): load it meanwhile
+        background_tasks.create(hub.warm(granted[0], language_of(request.session.get('lang'))), name='warm board')
     return RedirectResponse(local_path(redirect_to), status_code=303)
 
 

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from nicegui import Client, core
+from nicegui import Client, background_tasks, core
 
 from services.accounts.contracts import ContractInfo
 from services.alerts.history import AlertInfo, latest_alerts
@@ -197,6 +197,19 @@ class BoardHub:
     def is_warm(self, contract_id: int, lang: str) -> bool:
         """Whether a page of this contract and language would be built without reading the database."""
         return (contract_id, lang) in self.boards
+
+    async def warm(self, contract: ContractInfo, lang: str) -> None:
+        """Load a contract's board ahead of its first page: at sign-in, while the browser is being sent to it (the
+        model's first load, ~150 ms for 50 teams, then overlaps the redirect and the page's scripts). Kept for
+        ``LINGER`` seconds, as after a last page; a failure here is logged, and the page will try again."""
+        if self.is_warm(contract.id, lang) or not self.loads(self.run):
+            return
+        try:
+            shared = await self.attach(contract, lang)
+        except Exception:
+            log.exception('the board of contract %s could not be loaded ahead of its page', contract.id)
+            return
+        background_tasks.create(self.detach(shared), name='detach board')
 
     async def attach(self, contract: ContractInfo, lang: str) -> SharedBoard:
         async with self._lock:

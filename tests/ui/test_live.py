@@ -12,12 +12,13 @@ from nicegui import Client, core
 from nicegui.testing import User
 
 from services import ledger
+from services.accounts import contracts, sessions
 from services.infrastructure import diagnostics
 from services.infrastructure.clock import utcnow
 from services.ingest.events import UsageInput
 from services.reading import live
 from services.reading.balances import contract_balances
-from tests.ui.conftest import Seeded, card, enter_as, open_board, sign_in, until
+from tests.ui.conftest import PASSWORD, Seeded, browser_session, card, enter_as, open_board, sign_in, until
 from ui.board import BalanceBoard
 from ui.hub import SHARDS, SharedBoard, hub, shards
 
@@ -126,6 +127,22 @@ async def test_the_last_page_closed_keeps_the_board_warm_for_a_while_then_lets_i
     assert hub.boards  # a reload within LINGER would find it warm
     assert live.registry.models
     await until(lambda: not hub.boards and not live.registry.models)
+
+
+async def test_signing_in_loads_the_board_of_the_page_it_leads_to_before_that_page_asks(
+    user: User, seeded: Seeded
+) -> None:
+    await user.open('/login')
+    result = await sessions.sign_in(
+        'admin@example.com', PASSWORD, address='test', browser=str(browser_session(user)['id'])
+    )
+    assert result.ticket is not None
+    entered = await user.http_client.get(f'/auth/enter?ticket={result.ticket}', follow_redirects=False)
+    assert entered.status_code == 303
+    first = (await contracts.list_contracts([seeded.flex, seeded.cloud]))[0]
+    # loaded, and kept as after a last page (let go if no page comes)
+    await until(lambda: hub.is_warm(first.id, 'en') and hub.boards[first.id, 'en'].pages == 0)
+    assert not [c for c in Client.instances.values() if c.request and c.request.url.path == '/']  # no page yet
 
 
 async def quiet_board(user: User, sent: Sent) -> BalanceBoard:

@@ -2,6 +2,7 @@
 
 import asyncio
 
+import pytest
 from nicegui import Client
 from nicegui.testing import User
 
@@ -46,7 +47,13 @@ async def test_another_tenant_sees_only_its_contract(user: User, seeded: Seeded)
     await user.should_not_see('Construtora')
 
 
-async def test_a_page_closed_while_it_waits_for_its_socket_loads_nothing(user: User, seeded: Seeded) -> None:
+async def test_a_page_closed_while_it_waits_for_its_socket_loads_nothing(
+    user: User, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def cold(contract: object, lang: str) -> None:
+        """The board is not loaded ahead at sign-in: the page is the first to ask for it."""
+
+    monkeypatch.setattr(hub, 'warm', cold)
     await user.open('/login')
     browser = str(browser_session(user)['id'])
     result = await sessions.sign_in('admin@example.com', PASSWORD, address='test', browser=browser)
