@@ -1,14 +1,18 @@
 """Usage breakdowns and chart series over date ranges, read from the daily rollup"""
 
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from services import ledger
 from services.domain.dates import DateRange
 from services.domain.errors import InvalidInput, UnknownTeam
-from services.reading.usage import usage_breakdown, usage_series
+from services.infrastructure import database
+from services.reading.usage import BY_VALUES, _Query, usage_breakdown, usage_series
 from tests.helpers import DAY, NOW, buy, cloud_contract, flex_contract, use
 
 
@@ -85,3 +89,44 @@ async def test_flex_team_filter_reads_only_that_team(db: str) -> None:
     await buy(contract, 'b', 10, teams['B'])
     await ledger.consume(contract, [use('1', 2, team=teams['A']), use('2', 3, team=teams['B'])], now=NOW)
     assert (await usage_breakdown(contract, team=teams['B'], now=NOW)).total == 3
+
+
+async def test_every_breakdown_reads_an_index_alone_never_the_rollup_rows(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A breakdown is a range scan of a covering index (migration 0008): no lookup of each row in its table, the cost
+    that made contract-wide breakdowns grow with the volume of usage."""
+    contract, teams = await _usage()
+    statements: list[tuple[str, list[object]]] = []
+    rows = _Query.rows
+
+    async def recording(query: _Query, sql: str) -> list[dict[str, Any]]:
+        statements.append((sql, list(query.params)))
+        return await rows(query, sql)
+
+    monkeypatch.setattr(_Query, 'rows', recording)
+    for by in BY_VALUES:
+        for team in (None, teams['Ops']):
+            await usage_breakdown(contract, DateRange(date(2026, 1, 10), date(2026, 11, 23)), by=by, team=team, now=NOW)
+    await usage_series(contract, DateRange(date(2026, 1, 10), date(2026, 11, 23)), by='user', top=1, now=NOW)
+    assert len(statements) > 2 * len(BY_VALUES)
+    conn = database.connection()
+    async with in_transaction() as tx:
+        if database.is_postgres(conn):
+            await tx.execute_script('SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off')
+        for sql, params in statements:
+            plan = str(
+                await tx.execute_query_dict(
+                    f'EXPLAIN {"" if database.is_postgres(conn) else "QUERY PLAN "}{sql}', params
+                )
+            )
+            reads = re.findall(r"(?:SEARCH|SCAN) usage_\w+[^'\"]*|[\w ]*Scan[\w ]* on usage_\w+", plan)
+            assert reads, plan
+            assert all('COVERING INDEX' in read or read.strip().startswith('Index Only Scan') for read in reads), plan
+    if database.is_postgres(conn):  # and PostgreSQL keeps the rollups' visibility map fresh enough to use them so
+        options = await conn.execute_query_dict(
+            'SELECT relname, reloptions FROM pg_class '
+            "WHERE relname IN ('usage_total', 'usage_by_product', 'usage_by_user')"
+        )
+        assert len(options) == 3
+        assert all('autovacuum_vacuum_insert_scale_factor=0.01' in row['reloptions'] for row in options), options
