@@ -345,8 +345,9 @@ async def run_one(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, 
             result['open p50 ms'], result['open p99 ms'] = percentile(opening, 50), percentile(opening, 99)
             result['open failures'] = failures
             cpu = process.cpu()
-            drive_started = time.monotonic()
+            drive_started, drive_wall = time.monotonic(), time.time()
             posts, health = await drive(http, server.url, contract, teams, args)
+            drive_window = drive_wall, time.time()
             result['cpu %'] = (process.cpu() - cpu) / (time.monotonic() - drive_started) * 100
             await asyncio.sleep(args.wait)
             pages.send('report')
@@ -374,6 +375,10 @@ async def run_one(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, 
     result['changes'], result['flushes'], result['broadcasts'] = live['changes'], live['flushes'], figures['broadcasts']
     result['gc gen2 max ms'] = figures['gc']['gen2']['max ms']
     result['gc gen2 count'] = figures['gc']['gen2']['count']
+    result['gc gen1 max ms'] = figures['gc']['gen1']['max ms']
+    during = [ms for at, _, ms in figures['gc long pauses'] if drive_window[0] <= at <= drive_window[1]]
+    result['gc pauses ≥ 10 ms while driven'] = len(during)
+    result['gc max ms while driven'] = max(during, default=0.0)
     return result
 
 
@@ -381,7 +386,7 @@ ORDER = [
     'memory per page KB', 'cpu %', 'open p50 ms', 'open p99 ms', 'open failures', 'health p50 ms', 'health p99 ms',
     'post p50 ms', 'post p99 ms', 'update p50 ms', 'update p95 ms', 'update p99 ms', 'updates missed',
     'updates expected', 'statements per change', 'changes', 'flushes', 'broadcasts', 'ingest events/s',
-    'gc gen2 max ms', 'gc gen2 count',
+    'gc gen2 max ms', 'gc gen2 count', 'gc gen1 max ms', 'gc pauses ≥ 10 ms while driven', 'gc max ms while driven',
 ]  # fmt: skip
 PER_PAGE = {'memory per page KB', 'update p50 ms', 'update p95 ms', 'update p99 ms', 'open p50 ms', 'open p99 ms'}
 

@@ -50,6 +50,8 @@ def stop_counting() -> None:
 
 _gc_started = 0.0
 gc_pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+LONG_PAUSE = 10.0  # ms: the pauses recorded with their moment, to tell which phase of a benchmark they fell in
+gc_long: list[tuple[float, int, float]] = []  # (wall-clock seconds, generation, ms)
 
 
 def _gc_callback(phase: str, info: dict[str, int]) -> None:
@@ -57,7 +59,10 @@ def _gc_callback(phase: str, info: dict[str, int]) -> None:
     if phase == 'start':
         _gc_started = time.perf_counter()
     else:
-        gc_pauses[info['generation']].append((time.perf_counter() - _gc_started) * 1000)
+        pause = (time.perf_counter() - _gc_started) * 1000
+        gc_pauses[info['generation']].append(pause)
+        if pause >= LONG_PAUSE:
+            gc_long.append((time.time(), info['generation'], pause))
 
 
 def start_counting() -> None:
@@ -69,6 +74,14 @@ def start_counting() -> None:
         logger.propagate = False  # the statements themselves are not printed
     if _gc_callback not in gc.callbacks:
         gc.callbacks.append(_gc_callback)
+
+
+def forget_pauses() -> None:
+    """Start the collector's record afresh (the start-up's collections, its own full one among them, are not
+    the serving's)."""
+    for pauses in gc_pauses.values():
+        pauses.clear()
+    gc_long.clear()
 
 
 def census() -> dict[str, Any]:
@@ -83,4 +96,5 @@ def write(path: Path, extra: dict[str, Any]) -> None:
         f'gen{gen}': {'count': len(ms), 'max ms': max(ms, default=0.0), 'total ms': sum(ms)}
         for gen, ms in gc_pauses.items()
     }
-    path.write_text(json.dumps({'statements': dict(statements), 'gc': pauses, **extra}, indent=2, default=str))
+    figures = {'statements': dict(statements), 'gc': pauses, 'gc long pauses': gc_long, **extra}
+    path.write_text(json.dumps(figures, indent=2, default=str))
