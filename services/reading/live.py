@@ -76,6 +76,7 @@ class LiveContract:
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
     _next_sweep: float = 0.0
+    _suggest_due: bool = False  # the first load left the suggestions to the next flush
 
     @property
     def holders(self) -> tuple[HolderBalance, ...]:
@@ -98,10 +99,15 @@ class LiveContract:
         self._wake.set()
 
     async def load(self) -> None:
+        """Read every holder; the transfer suggestions (every pair of teams: most of a first load's time) follow in
+        the first flush, so that the first page shows its numbers without waiting for them."""
         with diagnostics.origin('live'):
-            update = await self._recompute(None)
+            update = await self._recompute(None, suggest=False)
         if update is not None:
             await self._publish(update)
+        self._suggest_due = self.contract.is_flex
+        if self._suggest_due:
+            self._wake.set()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f'live contract {self.contract.id}')
@@ -134,14 +140,14 @@ class LiveContract:
             # pages' delivery costs is not part of it (it grows with the pages, and would slow every page down)
             await asyncio.sleep(max(INTERVAL - (time.monotonic() - started), BUSY_SHARE * reading))
 
-    async def _recompute(self, dirty: set[int] | None) -> LiveUpdate | None:
+    async def _recompute(self, dirty: set[int] | None, *, suggest: bool = True) -> LiveUpdate | None:
         """Read again the ``dirty`` holders (all of them for ``None``, or on a new day); what changed, to publish."""
         started = time.perf_counter()
         now = utcnow()
         today = local_date(now, self.contract.timezone)
         full = dirty is None or not self.trend.days or self.trend.days[-1] != today
         if not full and not dirty:
-            return None
+            return await self._suggest(now) if self._suggest_due else None
         read = await contract_balances(self.contract.id, now=now, holders=None if full else dirty)
         teams = None if full else {b.team for b in read.balances if b.team is not None}
         trend = await daily_trend(self.contract.id, DateRange.last_days(today, TREND_DAYS), teams=teams, now=now)
@@ -161,7 +167,8 @@ class LiveContract:
             if holder.holder in touched
         }
         self.forecasts.update(forecasts)
-        found = suggestions(inputs, now, self.contract.timezone) if self.contract.is_flex else ()
+        found = suggestions(inputs, now, self.contract.timezone) if self.contract.is_flex and suggest else ()
+        self._suggest_due = self._suggest_due and not suggest
         changed = found != self.suggestions
         self.suggestions = found
         self.as_of = now
@@ -170,6 +177,16 @@ class LiveContract:
         self.stats.holders += len(read.balances)
         self.stats.seconds += time.perf_counter() - started
         return LiveUpdate(full, read.balances, trend, now, forecasts, found if changed or full else None)
+
+    async def _suggest(self, now: datetime) -> LiveUpdate | None:
+        """The suggestions alone, when the first load left them for later: an update with no holder in it."""
+        self._suggest_due = False
+        inputs = await forecast_inputs(self.contract, now, known_rates=self._rates)
+        found = suggestions(inputs, now, self.contract.timezone)
+        if found == self.suggestions:
+            return None
+        self.suggestions = found
+        return LiveUpdate(False, (), self.trend, self.as_of, {}, found)
 
     async def _publish(self, update: LiveUpdate) -> None:
         for listener in list(self._listeners):

@@ -13,10 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services import ledger
+from services.accounts.contracts import get_contract
 from services.domain.errors import UnknownTeam, WrongMode
 from services.infrastructure.database import close_database, open_database
 from services.ledger.allocation import LotState
 from services.reading import forecast as forecasting
+from services.reading import live
 from services.reading.forecast import HolderInput, contract_forecast, daily_rate, project, suggestions
 from tests.conftest import fresh_sqlite, truncate_all
 from tests.helpers import DAY, NOW, buy, cloud_contract, flex_contract, use
@@ -108,7 +110,8 @@ async def test_holders_in_the_order_of_the_balances_and_one_team(db: str) -> Non
         await contract_forecast(contract, team=999, now=NOW)
 
 
-async def test_a_suggestion_moves_what_one_team_wastes_to_one_that_runs_short(db: str) -> None:
+async def wasting_and_running_short() -> tuple[int, dict[str, int]]:
+    """Fluides will let 280 expire on 13 December; Architecture runs out on 26 November."""
     contract, teams = await flex_contract('Fluides', 'Architecture')
     # Fluides: 300 expiring on 13 December, uses 1 a day: 280 will expire unused
     await buy(contract, 'f', 300, teams['Fluides'], expires_at=datetime(2026, 12, 13, 9, 0, tzinfo=UTC))
@@ -117,6 +120,11 @@ async def test_a_suggestion_moves_what_one_team_wastes_to_one_that_runs_short(db
     # Architecture: 20 left, uses 10 a day: runs out on 26 November
     await buy(contract, 'a', 300, teams['Architecture'], purchased_at=LONG_AGO, now=LONG_AGO)
     await window_usage(contract, teams['Architecture'], 10, tag='a')
+    return contract, teams
+
+
+async def test_a_suggestion_moves_what_one_team_wastes_to_one_that_runs_short(db: str) -> None:
+    contract, teams = await wasting_and_running_short()
     forecast = await contract_forecast(contract, now=NOW)
     (suggestion,) = forecast.suggestions
     assert (suggestion.from_team, suggestion.to_team) == (teams['Fluides'], teams['Architecture'])
@@ -134,6 +142,35 @@ async def test_a_suggestion_moves_what_one_team_wastes_to_one_that_runs_short(db
     after = await contract_forecast(contract, now=NOW)
     before_total = sum(h.expires_unused_total for h in forecast.holders)
     assert sum(h.expires_unused_total for h in after.holders) == before_total - 190
+
+
+async def test_a_live_model_shows_its_numbers_at_once_and_its_suggestions_in_the_next_flush(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every pair of teams is weighed for the suggestions (most of a first load's time): the first page of a
+    contract gets its numbers without waiting for them."""
+    contract, teams = await wasting_and_running_short()
+    monkeypatch.setattr(live, 'utcnow', lambda: NOW)
+    model = live.LiveContract(await get_contract(contract))
+    updates: list[live.LiveUpdate] = []
+    model.listen(updates.append)
+    await model.load()
+    assert len(model.balances) == 2
+    assert model.suggestions == ()
+    model.start()
+    try:
+        async with asyncio.timeout(5):
+            while not model.suggestions:  # noqa: ASYNC110 - the model's own flush, no event to wait on
+                await asyncio.sleep(0.01)
+    finally:
+        await model.stop()
+    (suggestion,) = model.suggestions
+    assert (suggestion.from_team, suggestion.to_team, suggestion.quantity) == (
+        teams['Fluides'],
+        teams['Architecture'],
+        190,
+    )
+    assert (updates[-1].balances, updates[-1].suggestions) == ((), model.suggestions)  # no card to redraw
 
 
 def test_suggestions_remembered_by_pair_are_those_computed_afresh_after_a_change() -> None:
