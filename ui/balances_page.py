@@ -27,6 +27,8 @@ from ui.i18n import t
 from ui.suggestions import SuggestionsPanel
 from ui.usage_panel import UsagePanel
 
+WARMING_WAIT = 1.0  # seconds a page waits for its board being loaded since its sign-in, rather than follow it
+
 
 def mode_text(contract: ContractInfo, lang: str) -> str:
     return t('Flex tokens', lang) if contract.is_flex else t('Shared cloud credits', lang)
@@ -62,7 +64,7 @@ class BalancesView:
 
     async def load(self) -> None:
         run = hub.run
-        if not hub.is_warm(self.contract.id, self.lang):
+        if not await hub.ready(self.contract.id, self.lang, within=WARMING_WAIT):
             # the first page of a contract loads its live model: the frame goes out now, the cards follow
             with self.body:
                 spinner = ui.spinner(size='lg').classes('self-center').mark('loading')

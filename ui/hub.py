@@ -167,11 +167,13 @@ class BoardHub:
         self.loading: set[asyncio.Task[Any]] = set()  # pages reading their board now: the app lets them finish
         self.closing = False  # the app is stopping: no page reads its board any more
         self.run = 0  # which start of the app this is (the tests start it again and again in one process)
+        self.warming: dict[tuple[int, str], asyncio.Task[Any]] = {}  # boards loaded ahead of their first page
         self._lock = asyncio.Lock()
 
     def reset(self) -> None:
         """Start empty, with a lock of the running event loop (the tests run the app once per loop)."""
         self.boards.clear()
+        self.warming.clear()
         self.closing = False
         self.run += 1
         self._lock = asyncio.Lock()
@@ -202,14 +204,28 @@ class BoardHub:
         """Load a contract's board ahead of its first page: at sign-in, while the browser is being sent to it (the
         model's first load, ~150 ms for 50 teams, then overlaps the redirect and the page's scripts). Kept for
         ``LINGER`` seconds, as after a last page; a failure here is logged, and the page will try again."""
-        if self.is_warm(contract.id, lang) or not self.loads(self.run):
+        key = contract.id, lang
+        task = asyncio.current_task()
+        if self.is_warm(*key) or key in self.warming or task is None or not self.loads(self.run):
             return
+        self.warming[key] = task
         try:
             shared = await self.attach(contract, lang)
         except Exception:
             log.exception('the board of contract %s could not be loaded ahead of its page', contract.id)
             return
+        finally:
+            del self.warming[key]
         background_tasks.create(self.detach(shared), name='detach board')
+
+    async def ready(self, contract_id: int, lang: str, within: float) -> bool:
+        """Whether a page of this contract would be built without reading the database, after waiting up to
+        ``within`` seconds for its board if it is being loaded ahead (a page built then carries its cards in its
+        HTML, where a page that waits for its socket gets them, and the scripts that draw them, only after)."""
+        task = self.warming.get((contract_id, lang))
+        if task is not None:
+            await asyncio.wait({task}, timeout=within)
+        return self.is_warm(contract_id, lang)
 
     async def attach(self, contract: ContractInfo, lang: str) -> SharedBoard:
         async with self._lock:
@@ -279,6 +295,11 @@ def shards(room: str) -> tuple[str, ...]:
     return tuple(f'{room}#{n}' for n in range(SHARDS))
 
 
+def shard_of(room: str, sid: str) -> str:
+    """The shard of a board's room a socket joins (the same one whenever it joins again)."""
+    return shards(room)[zlib.crc32(sid.encode()) % SHARDS]
+
+
 async def join(sid: str, data: Any) -> None:
     """A board asks, from the browser, to receive its contract's changes on this socket."""
     if not isinstance(data, dict):
@@ -289,7 +310,7 @@ async def join(sid: str, data: Any) -> None:
     board = client.elements.get(data.get('board'))  # type: ignore[arg-type]
     if not isinstance(board, BalanceBoard):
         return
-    await core.sio.enter_room(sid, shards(board.room)[zlib.crc32(sid.encode()) % SHARDS])
+    await core.sio.enter_room(sid, shard_of(board.room, sid))
     await core.sio.emit('balances_full', {'room': board.room, 'view': board.view}, to=sid)
 
 

@@ -5,6 +5,7 @@ from urllib.parse import quote
 from nicegui import app, ui
 
 from services.accounts import sessions
+from ui.board import scripts
 from ui.frame import frame, heading, language
 from ui.guard import local_path
 from ui.i18n import moment, t
@@ -27,6 +28,7 @@ def login_page(redirect_to: str = '/') -> None:
             message += ' ' + t('Too many attempts: try again after {time}.', lang, time=moment(result.retry_at, lang))
         error.set_text(message)
 
+    ui.add_head_html(''.join(f'<link rel="modulepreload" href="{path}">' for path in scripts()))
     with frame(lang) as page, page.body, ui.card().classes('self-center w-80 max-w-full q-mt-xl'):
         heading(t('Sign in', lang), 1)
         email = (

@@ -1,6 +1,7 @@
 """Sign-in, sign-out, and what another tenant's administrator cannot see"""
 
 import asyncio
+import re
 
 import pytest
 from nicegui import Client
@@ -8,7 +9,7 @@ from nicegui.testing import User
 
 from services.accounts import sessions
 from tests.ui.conftest import PASSWORD, Seeded, browser_session, open_board, sign_in
-from ui.board import BalanceBoard
+from ui.board import BalanceBoard, scripts
 from ui.hub import hub
 
 
@@ -63,3 +64,19 @@ async def test_a_page_closed_while_it_waits_for_its_socket_loads_nothing(
     waiting.delete()  # a tab closed at once: NiceGUI prunes the client that never connected
     await asyncio.sleep(0.1)
     assert not hub.boards  # nothing loaded for it, nothing left attached (and nothing read from a closed database)
+
+
+async def test_the_sign_in_page_fetches_ahead_the_scripts_the_board_will_load(user: User, seeded: Seeded) -> None:
+    login = (await user.http_client.get('/login')).text
+    ahead = re.findall(r'<link rel="modulepreload" href="([^"]+)">', login)
+    assert ahead == list(scripts())
+    assert any(path.endswith('/board.js') for path in ahead)
+    for path in ahead:
+        answer = await user.http_client.get(path)
+        assert answer.status_code == 200
+        assert 'javascript' in answer.headers['content-type']
+    await sign_in(user)
+    page = (await user.http_client.get('/')).text
+    component, *echarts = ahead
+    assert component in page  # the board's component, and the module its import names, are those fetched ahead
+    assert f'"nicegui-echart":"{echarts[0]}"' in page
