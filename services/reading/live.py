@@ -168,7 +168,8 @@ class LiveContract:
         }
         self.forecasts.update(forecasts)
         found = suggestions(inputs, now, self.contract.timezone) if self.contract.is_flex and suggest else ()
-        self._suggest_due = self._suggest_due and not suggest
+        if suggest:
+            self._suggest_due = False
         changed = found != self.suggestions
         self.suggestions = found
         self.as_of = now
