@@ -18,6 +18,7 @@ from services.infrastructure.database import close_database, open_database
 from services.infrastructure.settings import ConfigError, Settings
 from services.reading import live
 from ui import install as install_pages
+from ui import middleware
 from ui.hub import hub, shared_reads
 
 try:
@@ -38,6 +39,7 @@ app.state.nicegui_lifespan = nicegui_lifespan  # kept, so that a re-run of this 
 
 @asynccontextmanager
 async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
+    middleware.install(app)  # NiceGUI's request middlewares, as plain ASGI (added by ui.run, just before)
     # several processes may share one PostgreSQL: one at a time migrates and, on an empty database, loads the demo
     if settings.stats:
         diagnostics.start_counting()

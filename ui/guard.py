@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from nicegui import Client, app, background_tasks, ui
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.types import Receive, Scope, Send
 
 from services.accounts import admins, contracts, sessions
 from services.accounts.admins import AdminInfo
@@ -22,6 +22,7 @@ from services.infrastructure.i18n import language_of
 from ui.frame import language
 from ui.hub import hub
 from ui.i18n import t
+from ui.middleware import PlainMiddleware
 
 OPEN_PAGES = {'/login'}
 ADMIN = 'balances.admin'
@@ -45,15 +46,18 @@ def signed_in_admin() -> AdminInfo | None:
     return admin if isinstance(admin, AdminInfo) else None
 
 
-class SignedInOnly(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        path = request.url.path
+class SignedInOnly(PlainMiddleware):
+    """Plain ASGI (``ui.middleware`` says why not ``BaseHTTPMiddleware``)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get('path', '') if scope['type'] == 'http' else ''
         if path in Client.page_routes.values() and path not in OPEN_PAGES:
-            admin = await sessions.current(request.session.get('token'))
+            admin = await sessions.current(scope['session'].get('token'))
             if admin is None:
-                return RedirectResponse(f'/login?redirect_to={quote(path)}')
-            request.scope[ADMIN] = admin
-        return await call_next(request)
+                await RedirectResponse(f'/login?redirect_to={quote(path)}')(scope, receive, send)
+                return
+            scope[ADMIN] = admin
+        await self.app(scope, receive, send)
 
 
 def _renew(request: Request, **values: object) -> None:

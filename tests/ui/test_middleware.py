@@ -1,0 +1,69 @@
+"""The request middlewares, as plain ASGI (``ui.middleware``): what NiceGUI's did, and no garbage per request"""
+
+import gc
+import types
+from collections import Counter
+
+from nicegui import __version__, app
+from nicegui.testing import User
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from tests.ui.conftest import Seeded, browser_session, sign_in
+from ui.middleware import PLAIN
+
+
+def test_no_request_goes_through_a_base_http_middleware(user: User) -> None:
+    classes = [m.cls for m in app.user_middleware]
+    assert not [cls for cls in classes if isinstance(cls, type) and issubclass(cls, BaseHTTPMiddleware)]
+    assert set(PLAIN.values()) <= set(classes)
+
+
+SERVER_SIDE = ('anyio', 'starlette', 'fastapi', 'nicegui', 'uvicorn', 'tenacity', 'api', 'ui', 'services')
+
+
+async def test_requests_leave_no_reference_cycles_for_the_collector(user: User, seeded: Seeded) -> None:
+    """Garbage in cycles waits for the cycle collector, whose pauses every request then meets: a request through the
+    server leaves none (NiceGUI's three ``BaseHTTPMiddleware`` left ~200 objects per request; the test client's
+    own objects are not the server's)."""
+    await sign_in(user)
+    client = user.http_client
+    paths = ('/api/v1/health', '/', '/login')
+    for path in paths:  # the first requests fill caches
+        await client.get(path)
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for _ in range(20):
+            for path in paths:
+                assert (await client.get(path)).status_code == 200
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, (types.FrameType, types.TracebackType, BaseException))]
+        left += [o for o in gc.garbage if type(o).__module__.split('.')[0] in SERVER_SIDE]
+        kinds = Counter(f'{type(o).__module__}.{type(o).__qualname__}' for o in left)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert not kinds, kinds
+
+
+async def test_a_browser_gets_its_id_and_its_storage_on_its_first_request(user: User) -> None:
+    assert 'id' not in browser_session(user)
+    await user.http_client.get('/login')
+    browser = str(browser_session(user)['id'])
+    assert browser in app.storage._users
+    await user.http_client.get('/login')
+    assert browser_session(user)['id'] == browser
+
+
+async def test_a_redirect_keeps_the_proxys_path_prefix(user: User) -> None:
+    answer = await user.http_client.get('/', headers={'X-Forwarded-Prefix': '/balances'})
+    assert answer.status_code == 307
+    assert answer.headers['location'] == '/balances/login?redirect_to=/'
+    assert (await user.http_client.get('/')).headers['location'] == '/login?redirect_to=/'
+
+
+async def test_niceguis_own_files_are_cached_and_pages_are_not(user: User) -> None:
+    asset = await user.http_client.get(f'/_nicegui/{__version__}/static/nicegui.css')
+    assert asset.status_code == 200
+    assert asset.headers['cache-control'] == app.config.cache_control_directives
+    assert (await user.http_client.get('/login')).headers['cache-control'] == 'no-store'
