@@ -30,9 +30,10 @@ api.install(app, settings.operator, webhook_allow_private=settings.webhook_allow
 install_pages()
 
 # NiceGUI does not await async on_startup handlers; a lifespan is awaited before the first request is served.
-# young collections of at most 10,000 new objects, a middle one of at most 100,000 (~40 ms; 50,000 × 20 let a burst
-# of opening pages cost one 450 ms pause), full ones rare: see docs/PERFORMANCE.md
-GC_THRESHOLDS = (10_000, 10, 100)
+# young collections of at most 10,000 new objects, a middle one of at most ~30,000 (every page opened leaves ~1,500
+# objects that live as long as it: 10 young ones to a middle one made it scan 100,000, 50–120 ms, after a burst of
+# opening pages; 50,000 × 20 once cost 450 ms), full ones as rare as before (after 10 M objects): docs/PERFORMANCE.md
+GC_THRESHOLDS = (10_000, 2, 500)
 nicegui_lifespan = getattr(app.state, 'nicegui_lifespan', None) or app.router.lifespan_context
 app.state.nicegui_lifespan = nicegui_lifespan  # kept, so that a re-run of this file (the tests') wraps it once
 

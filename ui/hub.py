@@ -2,24 +2,24 @@
 
 For each (contract, language) shown in this process, one ``SharedBoard`` listens to the contract's live model
 (``services.reading.live``), formats the holders a flush recomputed, diffs them with what the pages show, and sends only
-the changed numbers and chart points, in one socket.io message to the rooms of that board: encoded once per room,
-its pages spread over ``SHARDS`` rooms, ``PACE`` apart, so that the loop answers requests between them. A page's
-board joins its room from the browser when its socket connects (and again after every reconnection); the server
-checks that the socket belongs to the page, picks the room from the board it built, and sends the whole current
-view to that socket first, so that a page never misses a change.
+the changed numbers and chart points, in one socket.io message to the room of that board: encoded once, queued on
+each page's socket ``CHUNK`` sockets at a time, so that the loop answers requests between them. A page's board joins
+its room from the browser when its socket connects (and again after every reconnection); the server checks that the
+socket belongs to the page, picks the room from the board it built, and queues the whole current view on that socket
+first — on the queue the broadcasts use after it, so that a page never misses a change nor sees one undone.
 
 The board also carries what the pages around it need: the transfer suggestions (a list its page renders) and the
 newest alerts (the bell), both read once per change for every page of the contract.
 """
 
 import asyncio
-import functools
 import logging
-import zlib
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import engineio.packet
+import socketio.packet
 from nicegui import Client, background_tasks, core
 
 from services.accounts.contracts import ContractInfo
@@ -38,8 +38,7 @@ T = TypeVar('T')
 Listener = Callable[[], Awaitable[None] | None]
 SETTLE_WITHIN = 5.0  # seconds a stopping app gives the pages being read
 LINGER = 30.0  # seconds a board is kept after its last page closed
-SHARDS = 16  # the socket.io rooms a board's pages are spread over: its broadcasts yield to the loop between them
-PACE = 0.002  # seconds between two shards of a broadcast: the sockets' writes of one shard are done meanwhile
+CHUNK = 25  # the sockets a broadcast queues its message on between two yields to the event loop (their writes follow)
 
 
 @dataclass
@@ -146,16 +145,16 @@ class SharedBoard:
         await self._tell('alerts')
 
     async def broadcast(self, event: str, message: dict[str, Any]) -> None:
-        """Send ``message`` to every page of the board, a shard of them at a time: socket.io sends to a whole room
-        in one turn of the event loop (500 pages: tens of milliseconds no request is answered in); between shards
-        the loop answers what arrived meanwhile."""
+        """Send ``message`` to every page of the board: encoded once and queued on each page's socket as socket.io's
+        own emit to a room does, but without its task per socket, and yielding to the event loop every ``CHUNK``
+        sockets so that the requests arriving meanwhile are answered between them."""
         self.sent += 1
-        payload = {**message, 'room': self.room}
-        rooms = core.sio.manager.rooms.get('/', {})
-        for shard in shards(self.room):
-            if rooms.get(shard):
-                await core.sio.emit(event, payload, room=shard)
-                await asyncio.sleep(PACE)
+        packets = encoded(event, {**message, 'room': self.room})
+        for n, (_, socket) in enumerate(core.sio.manager.get_participants('/', self.room), 1):
+            for packet in packets:
+                await core.sio.eio.send_packet(socket, packet)
+            if n % CHUNK == 0:
+                await asyncio.sleep(0)
 
 
 class BoardHub:
@@ -290,14 +289,13 @@ class SharedReads:
 shared_reads = SharedReads()
 
 
-@functools.cache
-def shards(room: str) -> tuple[str, ...]:
-    return tuple(f'{room}#{n}' for n in range(SHARDS))
-
-
-def shard_of(room: str, sid: str) -> str:
-    """The shard of a board's room a socket joins (the same one whenever it joins again)."""
-    return shards(room)[zlib.crc32(sid.encode()) % SHARDS]
+def encoded(event: str, data: Any) -> list[engineio.packet.Packet]:
+    """A socket.io event as the engine.io packets that carry it, encoded once for every socket it is sent to."""
+    packet = core.sio.packet_class(socketio.packet.EVENT, namespace='/', data=[event, data]).encode()
+    return [
+        engineio.packet.Packet(engineio.packet.MESSAGE, part)
+        for part in (packet if isinstance(packet, list) else [packet])
+    ]
 
 
 async def join(sid: str, data: Any) -> None:
@@ -310,7 +308,7 @@ async def join(sid: str, data: Any) -> None:
     board = client.elements.get(data.get('board'))  # type: ignore[arg-type]
     if not isinstance(board, BalanceBoard):
         return
-    await core.sio.enter_room(sid, shard_of(board.room, sid))
+    await core.sio.enter_room(sid, board.room)
     await core.sio.emit('balances_full', {'room': board.room, 'view': board.view}, to=sid)
 
 

@@ -3,9 +3,11 @@ is pushed"""
 
 import asyncio
 import importlib
+import json
 from collections.abc import Callable
 from typing import Any
 
+import engineio.packet
 import pytest
 from nicegui import Client, core
 from nicegui.testing import User
@@ -19,7 +21,7 @@ from services.reading import live
 from services.reading.balances import contract_balances
 from tests.ui.conftest import PASSWORD, Seeded, browser_session, card, enter_as, open_board, sign_in, until
 from ui.board import BalanceBoard
-from ui.hub import SHARDS, SharedBoard, hub, shard_of
+from ui.hub import CHUNK, SharedBoard, hub
 
 Sent = list[tuple[str, dict[str, Any]]]
 
@@ -27,7 +29,8 @@ Sent = list[tuple[str, dict[str, Any]]]
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
     """Every message the boards broadcast to their pages, as (event, message) (the simulated pages have no socket
-    of their own: what reaches the sockets is `test_a_broadcast_reaches_each_shard_of_pages_once`'s)."""
+    of their own: what reaches sockets is checked by
+    `test_a_broadcast_reaches_every_page_once_and_lets_requests_in_between`)."""
     messages: Sent = []
     broadcast = SharedBoard.broadcast
 
@@ -39,32 +42,36 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
     return messages
 
 
-async def test_a_broadcast_reaches_each_shard_of_pages_once(
+async def test_a_broadcast_reaches_every_page_once_and_lets_requests_in_between(
     user: User, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await sign_in(user)
     await open_board(user)
     (shared,) = hub.boards.values()
-    emitted: list[tuple[str, dict[str, Any]]] = []
+    queued: list[tuple[str, str]] = []
+    answered_after: list[int] = []  # how many sockets had been sent to when a request waiting meanwhile ran
+    send_packet = core.sio.eio.send_packet
 
-    async def recording(event: str, data: Any = None, room: str = '', **kwargs: Any) -> None:
-        if isinstance(data, dict) and data.get('version') == -1:  # this broadcast's, not the live model's meanwhile
-            emitted.append((room, data))
+    async def recording(socket: str, packet: engineio.packet.Packet) -> None:
+        if socket.startswith('eio-page-'):  # this test's sockets, not the page's own
+            queued.append((socket, packet.data))
+            return
+        await send_packet(socket, packet)
 
-    monkeypatch.setattr(core.sio, 'emit', recording)
-    joined = [f'page-{n}' for n in range(40)]
-    for sid in joined:  # 40 sockets, as `join` places them
-        await core.sio.manager.enter_room(sid, '/', shard_of(shared.room, sid), f'eio-{sid}')
+    monkeypatch.setattr(core.sio.eio, 'send_packet', recording)
+    joined = [f'page-{n}' for n in range(3 * CHUNK)]
+    for sid in joined:  # as `join` places them
+        await core.sio.manager.enter_room(sid, '/', shared.room, f'eio-{sid}')
     try:
+        asyncio.get_running_loop().call_soon(lambda: answered_after.append(len(queued)))
         await shared.broadcast('balances', {'version': -1})
     finally:
         for sid in joined:
-            await core.sio.manager.leave_room(sid, '/', shard_of(shared.room, sid))
-    rooms = [room for room, _ in emitted]
-    assert 1 < len(rooms) <= SHARDS  # 40 pages spread over the shards, each non-empty one sent to once
-    assert len(set(rooms)) == len(rooms)
-    assert all(room.startswith(shared.room + '#') for room in rooms)
-    assert all(data == {'version': -1, 'room': shared.room} for _, data in emitted)  # the page filters on its room
+            await core.sio.manager.leave_room(sid, '/', shared.room)
+    assert sorted(socket for socket, _ in queued) == sorted(f'eio-{sid}' for sid in joined)  # each page once
+    (text,) = {data for _, data in queued}  # one encoding for all
+    assert json.loads(text[1:]) == ['balances', {'version': -1, 'room': shared.room}]  # the page filters on its room
+    assert answered_after == [CHUNK]  # the loop ran what was waiting after the first chunk, not after all of them
 
 
 def charge(seeded: Seeded, event_id: str, team: str = 'Architecture', quantity: str = '0.5') -> UsageInput:
