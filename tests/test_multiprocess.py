@@ -32,14 +32,29 @@ def reset_schema(url: str) -> None:
     asyncio.run(reset())
 
 
-def terminate_listeners(url: str) -> int:
-    async def terminate() -> int:
+def listeners(url: str) -> set[int]:
+    """The server processes of the connections that listen for the ledger's changes now."""
+
+    async def find() -> set[int]:
         connection = await asyncpg.connect(url)
-        killed = await connection.fetch(
-            'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', APPLICATION_NAME
+        rows = await connection.fetch('SELECT pid FROM pg_stat_activity WHERE application_name = $1', APPLICATION_NAME)
+        await connection.close()
+        return {row['pid'] for row in rows}
+
+    return asyncio.run(find())
+
+
+def terminate_listeners(url: str) -> set[int]:
+    """Drop every listening connection; the server processes that served them."""
+
+    async def terminate() -> set[int]:
+        connection = await asyncpg.connect(url)
+        rows = await connection.fetch(
+            'SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
+            APPLICATION_NAME,
         )
         await connection.close()
-        return len(killed)
+        return {row['pid'] for row in rows}
 
     return asyncio.run(terminate())
 
@@ -104,8 +119,10 @@ def test_usage_posted_to_a_shows_on_a_page_served_by_b(two_processes: tuple[Serv
         wait_for(lambda: cards_showing(driver, '999') == 1, timeout=1.0, interval=0.01)
         assert time.monotonic() - started < 1.0
 
-        assert terminate_listeners(url) == 2  # one LISTEN connection per process
-        time.sleep(0.5)  # the processes notice, reconnect, and refresh what they show
+        dropped = terminate_listeners(url)
+        assert len(dropped) == 2  # one LISTEN connection per process
+        # the processes notice and listen again, on new connections
+        wait_for(lambda: len(listeners(url) - dropped) == 2, timeout=10.0, interval=0.05)
         use(a, contract, team, 'after-the-drop')
         wait_for(lambda: cards_showing(driver, '998') == 1, timeout=5.0)
     finally:

@@ -77,10 +77,16 @@ class LiveContract:
     _task: asyncio.Task[None] | None = None
     _next_sweep: float = 0.0
     _suggest_due: bool = False  # the first load left the suggestions to the next flush
+    _flushing: bool = False  # a flush has taken the marked holders and not yet handed them to the listeners
 
     @property
     def holders(self) -> tuple[HolderBalance, ...]:
         return tuple(self.balances.values())
+
+    @property
+    def idle(self) -> bool:
+        """Whether every change it was told of has been read and handed to its listeners."""
+        return not (self._flushing or self._wake.is_set() or self._dirty is None or self._dirty or self._suggest_due)
 
     def listen(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -125,6 +131,7 @@ class LiveContract:
             await asyncio.sleep(DELAY)  # let the rest of a burst arrive
             self._wake.clear()
             dirty, self._dirty = self._dirty, set()
+            self._flushing = True
             started = time.monotonic()
             try:
                 with diagnostics.origin('live'):
@@ -133,8 +140,11 @@ class LiveContract:
                 log.exception('live update of contract %s failed', self.contract.id)
                 self._dirty, update = None, None
             reading = time.monotonic() - started
-            if update is not None:
-                await self._publish(update)
+            try:
+                if update is not None:
+                    await self._publish(update)
+            finally:
+                self._flushing = False
             # at least INTERVAL between flushes, and never more than a quarter of the time reading: a flood of
             # changes (bulk ingestion) costs its pages a bounded share of the database, whatever its size; what the
             # pages' delivery costs is not part of it (it grows with the pages, and would slow every page down)

@@ -79,10 +79,9 @@ def charge(seeded: Seeded, event_id: str, team: str = 'Architecture', quantity: 
 
 
 async def settled() -> None:
-    """Until the live model has flushed everything it was told."""
+    """Until the live model has flushed everything it was told, and its listeners have what it read."""
     model = next(iter(live.registry.models.values()))
-    await until(lambda: not model._wake.is_set() and not model._dirty)
-    await asyncio.sleep(live.DELAY + live.INTERVAL)
+    await until(lambda: model.idle)
 
 
 async def open_another_page(other: User) -> None:
