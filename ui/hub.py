@@ -38,7 +38,7 @@ T = TypeVar('T')
 Listener = Callable[[], Awaitable[None] | None]
 SETTLE_WITHIN = 5.0  # seconds a stopping app gives the pages being read
 LINGER = 30.0  # seconds a board is kept after its last page closed
-CHUNK = 25  # the sockets a broadcast queues its message on between two yields to the event loop (their writes follow)
+CHUNK = 5  # the sockets a broadcast queues its message on between two yields to the event loop (their writes follow)
 
 
 @dataclass
