@@ -1,7 +1,7 @@
 """Live pages at scale: N open pages of one contract while usage arrives
 
     .venv/bin/python bench/live.py [--pages 0,1,50,200,500,1000] [--teams 50] [--seconds 30] [--rate 10]
-                                   [--batch 5] [--ingest-seconds 10] [--db-url postgres://…]
+                                   [--batch 5] [--ingest-seconds 20] [--db-url postgres://…]
 
 For each N: a fresh ``main.py`` on a fresh database (SQLite in a temporary folder, or the PostgreSQL database of
 ``--db-url``, emptied), and a Flex contract of ``--teams`` teams. Chromium signs in once; its session cookie then
@@ -436,7 +436,7 @@ def main() -> None:
     parser.add_argument('--rate', type=float, default=10)
     parser.add_argument('--batch', type=int, default=5)
     parser.add_argument('--wait', type=float, default=30, help='seconds an update may take before it counts as missed')
-    parser.add_argument('--ingest-seconds', type=float, default=10)
+    parser.add_argument('--ingest-seconds', type=float, default=20)
     parser.add_argument('--db-url', default='')
     parser.add_argument('--census', action='store_true', help='print what objects the server holds with the pages open')
     args = parser.parse_args()
