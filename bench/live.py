@@ -14,12 +14,14 @@ each to one team, one after another, for ``--seconds``, while ``/api/v1/health``
 Printed per N: server memory per open page (RSS growth / N), server CPU and the pages' process's, page open
 p50/p99 and failures, health p50/p99, POST p50/p99 (and the slowest 1 %: when, and whether a collector pause met
 them), POST 200 → the new number on every page p50/p95/p99, updates that never arrived, SQL statements of the live
-model per ledger change (``BALANCES_STATS``), broadcasts, ingestion in events/s, the collector's pauses; and the
-ratio of each to the baseline run beside it (N = 0, or N = 1 for per-page figures).
+model per ledger change (``BALANCES_STATS``), broadcasts, ingestion in events/s (and meanwhile the CPU of the
+server, of the pages, of PostgreSQL and stolen by the machine's neighbours), the collector's pauses; and the ratio
+of each to the baseline run beside it (N = 0, or N = 1 for per-page figures).
 """
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -212,10 +214,39 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
+def postgres_cpu() -> float:
+    """The CPU seconds of every PostgreSQL process on the machine (the server's backends among them)."""
+    seconds = 0.0
+    for stat in Path('/proc').glob('[0-9]*/stat'):
+        with contextlib.suppress(OSError):
+            name, fields = stat.read_text().rsplit(')', 1)
+            if name.endswith('(postgres'):
+                seconds += (int(fields.split()[11]) + int(fields.split()[12])) / os.sysconf('SC_CLK_TCK')
+    return seconds
+
+
 def cpu_times() -> tuple[int, int]:
     """The machine's CPU time (all cores) and the part of it the hypervisor gave to others (steal), in ticks."""
     fields = [int(n) for n in Path('/proc/stat').read_text().split('\n', 1)[0].split()[1:9]]
     return sum(fields), fields[7]
+
+
+class Busy:
+    """From its creation to ``shares()``: the CPU of the server, of the pages' process and of PostgreSQL, in % of one
+    core, and the % of the machine's time stolen by its neighbours (a neighbour's load slows every figure)."""
+
+    def __init__(self, server: Server, pages: Server) -> None:
+        self.server, self.pages = server, pages
+        self.start = self._read()
+
+    def _read(self) -> tuple[float, float, float, float, tuple[int, int]]:
+        return time.monotonic(), self.server.cpu(), self.pages.cpu(), postgres_cpu(), cpu_times()
+
+    def shares(self) -> tuple[float, float, float, float]:
+        (then, *before, machine), (now, *after, machine_now) = self.start, self._read()
+        server, pages, database = ((b - a) / (now - then) * 100 for a, b in zip(before, after, strict=True))
+        total, stolen = (b - a for a, b in zip(machine, machine_now, strict=True))
+        return server, pages, database, stolen / max(1, total) * 100
 
 
 async def provision(http: aiohttp.ClientSession, base: str, teams: int) -> tuple[int, list[int]]:
@@ -352,15 +383,11 @@ async def run_one(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, 
             result['memory per page KB'] = (process.rss() - before) / max(1, opened) / 1024
             result['open p50 ms'], result['open p99 ms'] = percentile(opening, 50), percentile(opening, 99)
             result['open failures'] = failures
-            cpu, browsers = process.cpu(), Server(holding.pid or 0)
-            browsers_cpu, machine = browsers.cpu(), cpu_times()
-            drive_started, drive_wall = time.monotonic(), time.time()
+            browsers = Server(holding.pid or 0)
+            busy, drive_wall = Busy(process, browsers), time.time()
             posts, health = await drive(http, server.url, contract, teams, args)
             drive_window = drive_wall, time.time()
-            result['cpu %'] = (process.cpu() - cpu) / (time.monotonic() - drive_started) * 100
-            result['pages process cpu %'] = (browsers.cpu() - browsers_cpu) / (time.monotonic() - drive_started) * 100
-            total, stolen = (after - before for after, before in zip(cpu_times(), machine, strict=True))
-            result['machine steal %'] = stolen / max(1, total) * 100  # a neighbour's load slows every figure
+            result['cpu %'], result['pages process cpu %'], _, result['machine steal %'] = busy.shares()
             await asyncio.sleep(args.wait)
             pages.send('report')
             latencies, missed = delays(posts, await asyncio.to_thread(pages.recv), args.wait)
@@ -372,7 +399,14 @@ async def run_one(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, 
             result['update p99 ms'] = percentile(latencies, 99)
             result['updates missed'] = missed
             result['updates expected'] = len(posts) * opened
+            busy = Busy(process, browsers)
             result['ingest events/s'] = await ingest(http, server.url, contract, teams, args.ingest_seconds)
+            (
+                result['cpu % while ingesting'],
+                result['pages process cpu % while ingesting'],
+                result['postgresql cpu % while ingesting'],
+                result['machine steal % while ingesting'],
+            ) = busy.shares()
             if args.census:
                 # the server counts its objects as it stops: with the pages still open
                 server.process.terminate()
@@ -385,6 +419,7 @@ async def run_one(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, 
     live = figures['live']
     result['statements per change'] = figures['statements'].get('live', 0) / max(1, live['changes'])
     result['changes'], result['flushes'], result['broadcasts'] = live['changes'], live['flushes'], figures['broadcasts']
+    result['recompute ms per flush'] = live['seconds'] * 1000 / max(1, live['flushes'])
     result['gc gen2 max ms'] = figures['gc']['gen2']['max ms']
     result['gc gen2 count'] = figures['gc']['gen2']['count']
     result['gc gen1 max ms'] = figures['gc']['gen1']['max ms']
@@ -405,8 +440,10 @@ ORDER = [
     'memory per page KB', 'cpu %', 'pages process cpu %', 'machine steal %', 'open p50 ms', 'open p99 ms',
     'open failures', 'health p50 ms', 'health p99 ms', 'post p50 ms', 'post p99 ms', 'update p50 ms',
     'update p95 ms', 'update p99 ms', 'updates missed', 'updates expected', 'statements per change', 'changes',
-    'flushes', 'broadcasts', 'ingest events/s', 'gc gen2 max ms', 'gc gen2 count', 'gc gen1 max ms',
-    'gc pauses ≥ 10 ms while driven', 'gc max ms while driven', 'slowest 1 % of POSTs in a gc pause',
+    'flushes', 'recompute ms per flush', 'broadcasts', 'ingest events/s', 'cpu % while ingesting',
+    'pages process cpu % while ingesting', 'postgresql cpu % while ingesting', 'machine steal % while ingesting',
+    'gc gen2 max ms', 'gc gen2 count', 'gc gen1 max ms', 'gc pauses ≥ 10 ms while driven', 'gc max ms while driven',
+    'slowest 1 % of POSTs in a gc pause',
 ]  # fmt: skip
 PER_PAGE = {'memory per page KB', 'update p50 ms', 'update p95 ms', 'update p99 ms', 'open p50 ms', 'open p99 ms'}
 
