@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 PG_BIN := /usr/lib/postgresql/15/bin
 
-.PHONY: run test lint lock postgres browser messages
+.PHONY: run test lint lock postgres browser haproxy cluster messages
 
 # exactly the versions and files of requirements.lock (hashes checked), then the project itself
 $(STAMP): pyproject.toml requirements.lock
@@ -30,6 +30,14 @@ run: $(STAMP)
 postgres:
 	@test -x $(PG_BIN)/initdb || (apt-get update -qq && apt-get install -y -qq postgresql-15 >/dev/null)
 
+# Debian's HAProxy: the load balancer in front of several app processes (make cluster, tests/test_cluster.py)
+haproxy:
+	@test -x /usr/sbin/haproxy || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null)
+
+# three app processes behind HAProxy on one PostgreSQL (BALANCES_DB_URL, or a throwaway one): docs/DEPLOY.md
+cluster: $(STAMP) postgres haproxy
+	$(PY) scripts/cluster.py --processes 3
+
 # Debian's Chromium and its driver, and the axe-core accessibility engine the browser tests inject (package-lock.json)
 browser:
 	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
@@ -44,7 +52,7 @@ lint: $(STAMP)
 
 # The PostgreSQL lane starts its own throwaway cluster (tests/pg_cluster.py) and stops it at the end;
 # the browser tests drive Debian's Chromium, installed here when it is missing.
-test: $(STAMP) postgres browser lint
+test: $(STAMP) postgres browser haproxy lint
 	$(PY) -m pytest
 	@echo 'Coverage of services/ (the floor is 90 %):'
 	$(PY) -m coverage report --include='services/*' --skip-covered --fail-under=90

@@ -13,14 +13,15 @@ import api
 from services import demo
 from services.alerts.delivery import DeliveryConfig, Sender, release_claims
 from services.alerts.watch import AlertWatch
-from services.infrastructure import bus, coordination, diagnostics
+from services.infrastructure import bus, coordination, diagnostics, i18n, memory
 from services.infrastructure.database import close_database, open_database
 from services.infrastructure.settings import ConfigError, Settings
-from services.reading import live
+from services.reading.live import LiveContracts
 from ui import install as install_pages
 from ui import middleware
-from ui.hub import hub, shared_reads
+from ui.runtime import Runtime
 
+memory.return_large_buffers()  # a sign-in's 19 MiB password check is not kept by a worker thread's heap
 try:
     settings = Settings.from_env()
 except ConfigError as error:
@@ -54,10 +55,13 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
                 f'Demo administrator: {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD} (if the demo data set is loaded)',
                 flush=True,
             )
-    hub.reset()
-    shared_reads.results.clear()
-    live.registry.start()
-    await bus.start_listener(settings.db_url)
+    # on PostgreSQL, every process hears the others' changes; the live models of the contracts shown here follow them
+    listener = bus.Listener(settings.db_url) if settings.db_url.startswith('postgres') else None
+    if listener is not None:
+        await listener.start()
+    live = LiveContracts()
+    live.start()
+    pages = Runtime.start(live)
     # every process sends what is due in the outbox; one process of the deployment evaluates the rules
     sender = Sender(
         DeliveryConfig(settings.smtp, settings.mail_from, settings.served_url, settings.webhook_allow_private)
@@ -71,6 +75,7 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
     if settings.demo and settings.demo_feed:
         feed = demo.LiveFeed()
         app.timer(4.0, lambda: feed_leader.run(feed.tick))  # one process feeds, whatever their number
+    i18n.load_every_language()
     async with nicegui_lifespan(fastapi_app):
         # what start-up made (modules, locale data, the ORM) lives as long as the process: out of the cycle
         # collector's sight, so that a full collection scans the pages' objects only (a 400 ms pause at 500 pages)
@@ -81,14 +86,15 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
         print(f'Balances is serving on http://{settings.host}:{settings.port}', flush=True)
         yield
     await feed_leader.release()
-    await hub.settle()  # pages still reading their board finish before the database closes
+    await pages.close()  # pages still reading their board finish before the database closes
     await watch.stop()
     await sender.stop()
     if settings.stats:
-        stats = {'live': vars(live.registry.totals()), 'broadcasts': hub.broadcasts(), 'census': diagnostics.census()}
+        stats = {'live': vars(live.totals()), 'broadcasts': pages.boards.broadcasts(), 'census': diagnostics.census()}
         diagnostics.write(settings.stats, stats)
-    await live.registry.close()  # the hub stays closed until the next start resets it
-    await bus.stop_listener()
+    await live.close()
+    if listener is not None:
+        await listener.stop()
     await close_database()
 
 

@@ -10,8 +10,9 @@ from api.auth import ReadContract
 from api.exact_json import ExactJSONRoute
 from api.reading import TeamQuery, check_team
 from api.schemas import UNDER_CONTRACT, QuantityOut, operation_id, quantity_out
-from services.reading.forecast import WINDOW_DAYS, contract_forecast
+from services.reading.forecast import WINDOW_DAYS
 from services.reading.lots import contract_lots
+from services.reading.state import contract_forecast
 
 router = APIRouter(
     route_class=ExactJSONRoute, tags=['reading'], responses=UNDER_CONTRACT, generate_unique_id_function=operation_id

@@ -29,7 +29,7 @@ from services.domain.dates import DEFAULT_RANGE_DAYS, EARLIEST, LATEST, DateRang
 from services.domain.errors import InvalidInput
 from services.infrastructure.clock import utcnow
 from services.reading import exports
-from services.reading.balances import contract_balances
+from services.reading.state import contract_balances
 from services.reading.timeline import token_events
 from services.reading.usage import By, UsageBreakdown, usage_breakdown
 

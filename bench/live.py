@@ -21,16 +21,11 @@ of each to the baseline run beside it (N = 0, or N = 1 for per-page figures).
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
-import re
-import statistics
 import sys
 import tempfile
 import time
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from multiprocessing import Pipe, get_context
@@ -44,6 +39,7 @@ import asyncpg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.browsers import Busy, Page, Process, Seen, percentile  # noqa: E402
 from tests.browser.driver import chromium, sign_in, wait_for  # noqa: E402
 from tests.test_main import running  # noqa: E402
 
@@ -51,106 +47,6 @@ OPERATOR_KEY = 'bench-operator-key'
 EMAIL, PASSWORD = 'bench@example.com', 'a benchmark password'
 START = Decimal(1_000_000)
 QUANTITY = Decimal('0.25')
-BOARD = re.compile(r'"board":(\d+),"room":"([^"]+)"')
-CLIENT = re.compile(r"['\"]client_id['\"]:\s*['\"]([^'\"]+)")
-
-
-def percentile(values: list[float], share: int) -> float:
-    if not values:
-        return float('nan')
-    return statistics.quantiles(values, n=100, method='inclusive')[share - 1] if len(values) > 1 else values[0]
-
-
-Seen = dict[str, list[tuple[float, Decimal]]]  # a page's numbers by card, with the moment it was shown each
-
-
-def number(text: str) -> Decimal:
-    return Decimal(text.replace(',', ''))
-
-
-@dataclass
-class Page:
-    """One open page, speaking socket.io as NiceGUI's browser code does; it records every number it is shown."""
-
-    seen: Seen = field(default_factory=dict)
-    next_message_id: int = 0
-    ws: aiohttp.ClientWebSocketResponse | None = None
-    task: asyncio.Task[None] | None = None
-
-    async def open(self, http: aiohttp.ClientSession, base: str) -> None:
-        # a browser opens its websocket on a connection of its own, not on the one that fetched the page
-        async with http.get(f'{base}/', headers={'Connection': 'close'}) as response:
-            html = await response.text()
-            if response.status != 200:
-                raise RuntimeError(f'GET / answered {response.status}')
-        client = CLIENT.search(html)
-        if not client:
-            raise RuntimeError('the page has no client id')
-        self.client_id = client.group(1)
-        board = BOARD.search(html)  # absent when the page is the first of its contract: the cards follow the frame
-        query = (
-            f'client_id={self.client_id}&next_message_id=0&implicit_handshake=true&tab_id={uuid.uuid4()}'
-            f'&document_id={uuid.uuid4()}&EIO=4&transport=websocket'
-        )
-        self.ws = await http.ws_connect(f'{base.replace("http", "ws", 1)}/_nicegui_ws/socket.io/?{query}')
-        opened = await self.ws.receive_str()
-        assert opened.startswith('0'), opened
-        await self.ws.send_str('40')
-        connected = await self.ws.receive_str()
-        assert connected.startswith('40'), connected
-        while board is None:  # the board arrives as an update of the page, as a browser receives it
-            text = await asyncio.wait_for(self.ws.receive_str(), timeout=60)
-            if text == '2':
-                await self.ws.send_str('3')
-            board = BOARD.search(text)
-        self.board = int(board.group(1))
-        join = {'client_id': self.client_id, 'board': self.board}
-        await self.ws.send_str('42' + json.dumps(['balances_join', join]))
-        self.task = asyncio.create_task(self.listen())
-
-    async def listen(self) -> None:
-        try:
-            await self._listen()
-        except Exception as error:
-            print(f'  a page stopped listening: {error!r}', flush=True)
-            raise
-
-    async def _listen(self) -> None:
-        assert self.ws is not None
-        acked = time.monotonic()
-        async for message in self.ws:
-            if message.type != aiohttp.WSMsgType.TEXT:
-                print(f'  a page got {message.type!r}: {message.data!r}', flush=True)
-                break
-            text = message.data
-            if text == '2':
-                await self.ws.send_str('3')
-                continue
-            if not text.startswith('42'):
-                continue
-            now = time.monotonic()
-            event, data = json.loads(text[2:])
-            if event == 'balances':
-                self.record(now, data['cards'])
-            elif event == 'balances_full':
-                self.record(now, data['view']['cards'])
-            elif isinstance(data, dict) and '_id' in data:
-                self.next_message_id = data['_id'] + 1
-            if now - acked > 3 and self.next_message_id:
-                acked = now
-                ack = {'client_id': self.client_id, 'next_message_id': self.next_message_id}
-                await self.ws.send_str('42' + json.dumps(['ack', ack]))
-
-    def record(self, now: float, cards: dict[str, dict[str, Any]]) -> None:
-        for key, fields in cards.items():
-            if 'available' in fields:
-                self.seen.setdefault(key, []).append((now, number(fields['available'])))
-
-    async def close(self) -> None:
-        if self.ws is not None:
-            await self.ws.close()
-        if self.task is not None:
-            self.task.cancel()
 
 
 def hold_pages(url: str, cookies: dict[str, str], count: int, driver: Connection) -> None:
@@ -197,56 +93,6 @@ class Post:
     answered: float
     latency: float
     wall: float = 0.0  # when it was sent, by the wall clock (the server's collector pauses are timed by it)
-
-
-class Server:
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-
-    def rss(self) -> int:
-        for line in Path(f'/proc/{self.pid}/status').read_text().splitlines():
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1]) * 1024
-        return 0
-
-    def cpu(self) -> float:
-        fields = Path(f'/proc/{self.pid}/stat').read_text().rsplit(')', 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
-
-
-def postgres_cpu() -> float:
-    """The CPU seconds of every PostgreSQL process on the machine (the server's backends among them)."""
-    seconds = 0.0
-    for stat in Path('/proc').glob('[0-9]*/stat'):
-        with contextlib.suppress(OSError):
-            name, fields = stat.read_text().rsplit(')', 1)
-            if name.endswith('(postgres'):
-                seconds += (int(fields.split()[11]) + int(fields.split()[12])) / os.sysconf('SC_CLK_TCK')
-    return seconds
-
-
-def cpu_times() -> tuple[int, int]:
-    """The machine's CPU time (all cores) and the part of it the hypervisor gave to others (steal), in ticks."""
-    fields = [int(n) for n in Path('/proc/stat').read_text().split('\n', 1)[0].split()[1:9]]
-    return sum(fields), fields[7]
-
-
-class Busy:
-    """From its creation to ``shares()``: the CPU of the server, of the pages' process and of PostgreSQL, in % of one
-    core, and the % of the machine's time stolen by its neighbours (a neighbour's load slows every figure)."""
-
-    def __init__(self, server: Server, pages: Server) -> None:
-        self.server, self.pages = server, pages
-        self.start = self._read()
-
-    def _read(self) -> tuple[float, float, float, float, tuple[int, int]]:
-        return time.monotonic(), self.server.cpu(), self.pages.cpu(), postgres_cpu(), cpu_times()
-
-    def shares(self) -> tuple[float, float, float, float]:
-        (then, *before, machine), (now, *after, machine_now) = self.start, self._read()
-        server, pages, database = ((b - a) / (now - then) * 100 for a, b in zip(before, after, strict=True))
-        total, stolen = (b - a for a, b in zip(machine, machine_now, strict=True))
-        return server, pages, database, stolen / max(1, total) * 100
 
 
 async def provision(http: aiohttp.ClientSession, base: str, teams: int) -> tuple[int, list[int]]:
@@ -367,7 +213,7 @@ async def run_one(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, 
     }
     result: dict[str, Any] = {'pages': count}
     with running(env, folder) as server:
-        process = Server(server.process.pid)
+        process = Process(server.process.pid)
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(connector=connector) as http:
             contract, teams = await provision(http, server.url, args.teams)
@@ -383,8 +229,8 @@ async def run_one(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, 
             result['memory per page KB'] = (process.rss() - before) / max(1, opened) / 1024
             result['open p50 ms'], result['open p99 ms'] = percentile(opening, 50), percentile(opening, 99)
             result['open failures'] = failures
-            browsers = Server(holding.pid or 0)
-            busy, drive_wall = Busy(process, browsers), time.time()
+            browsers = Process(holding.pid or 0)
+            busy, drive_wall = Busy([process], browsers), time.time()
             posts, health = await drive(http, server.url, contract, teams, args)
             drive_window = drive_wall, time.time()
             result['cpu %'], result['pages process cpu %'], _, result['machine steal %'] = busy.shares()
@@ -399,7 +245,7 @@ async def run_one(count: int, args: argparse.Namespace, tmp: Path) -> dict[str, 
             result['update p99 ms'] = percentile(latencies, 99)
             result['updates missed'] = missed
             result['updates expected'] = len(posts) * opened
-            busy = Busy(process, browsers)
+            busy = Busy([process], browsers)
             result['ingest events/s'] = await ingest(http, server.url, contract, teams, args.ingest_seconds)
             (
                 result['cpu % while ingesting'],

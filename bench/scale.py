@@ -51,9 +51,9 @@ from services.domain.dates import DateRange, local_date  # noqa: E402
 from services.infrastructure import database  # noqa: E402
 from services.infrastructure.database import close_database, open_database  # noqa: E402
 from services.ingest.events import UsageInput  # noqa: E402
-from services.reading.balances import contract_balances  # noqa: E402
+from services.reading.state import read_states  # noqa: E402
 from services.reading.timeline import token_events  # noqa: E402
-from services.reading.usage import daily_trend, usage_breakdown  # noqa: E402
+from services.reading.usage import usage_breakdown  # noqa: E402
 from tests.browser.driver import chromium, wait_for  # noqa: E402
 from tests.test_main import running  # noqa: E402
 
@@ -182,9 +182,7 @@ async def measure(contract: int, teams: list[int], runs: int) -> dict[str, Any]:
     figures: dict[str, Any] = {}
 
     async def page() -> None:
-        async with database.snapshot():
-            await contract_balances(contract)
-        await daily_trend(contract, DateRange.last_days(today, 90))
+        await read_states({contract: None})
 
     figures['page data'] = await median_ms(page, runs)
     figures['events list'] = await median_ms(lambda: token_events(contract), runs)

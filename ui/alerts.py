@@ -1,19 +1,20 @@
 """The alerts bell: how many crossings came since this administrator last looked, live; the history (firing and
 resolved, when, which team, the numbers, each delivery's status); and the rules (``ui.rules``)
 
-The newest alerts are read once per change for every page of the contract (``ui.hub``); each page counts those after
-the last one its administrator saw.
+The ids of the newest alerts are read once per change for every page of the contract (``ui.boards``); each page
+counts those after the last one its administrator saw, and reads the alerts themselves when its bell is opened.
 """
 
 from nicegui import ui
 
 from services.accounts.contracts import ContractInfo
-from services.alerts.history import AlertInfo, last_seen, mark_seen
+from services.alerts.history import AlertInfo, last_seen, latest_alerts, mark_seen
 from services.alerts.messages import Crossing, summary
 from services.domain.quantity import SCALE
-from ui.frame import dialog, heading, labelled, testable
+from ui.boards import Board
+from ui.frame import dialog, heading, testable
 from ui.guard import guard
-from ui.hub import SharedBoard
+from ui.header import AppHeader
 from ui.i18n import t, tn, when
 from ui.rules import RulesEditor
 
@@ -56,22 +57,25 @@ def delivery_text(channel: str, target: str, status: str, attempts: int, error: 
 
 
 class AlertsBell:
-    """The bell in the header, and the dialog it opens."""
+    """The bell in the header, and the dialog it opens (built when first opened: most pages never open it)."""
 
-    def __init__(self, shared: SharedBoard, lang: str, admin_id: int, seen: int, teams: dict[int, str]) -> None:
-        self.shared, self.lang, self.admin_id, self.seen, self.teams = shared, lang, admin_id, seen, teams
-        with testable(
-            ui.button(icon='notifications', on_click=self.open).props('flat round dense'), 'bell'
-        ) as self.button:
-            self.badge = ui.badge('', color='negative').props('floating rounded').mark('unread')
-        self.dialog: ui.dialog | None = None  # built when first opened: most pages never open it
+    def __init__(self, board: Board, header: AppHeader, lang: str, admin_id: int, seen: int) -> None:
+        self.board, self.header, self.lang, self.admin_id, self.seen = board, header, lang, admin_id, seen
+        self.contract = board.contract
+        self.alerts: tuple[AlertInfo, ...] = ()
+        self.dialog: ui.dialog | None = None
         self.refresh()
-        shared.listen('alerts', self.refresh)
-        ui.context.client.on_delete(lambda: shared.unlisten('alerts', self.refresh))
+        ui.context.client.on_delete(board.alerts_changed.subscribe(self.on_alerts))
+
+    @classmethod
+    async def start(cls, board: Board, header: AppHeader, lang: str, admin_id: int) -> 'AlertsBell':
+        """The bell of this page's administrator."""
+        return cls(board, header, lang, admin_id, await last_seen(admin_id, board.contract.id))
 
     def build(self) -> ui.dialog:
-        lang, contract = self.lang, self.shared.contract
-        with self.button.parent_slot or ui.context.slot:  # beside the bell, whatever the handler's context
+        lang, contract = self.lang, self.contract
+        teams = {b.team: b.team_name or '' for b in self.board.model.holders if b.team is not None}
+        with self.header.client.content:
             self.dialog = dialog(t('Alerts of {contract}', lang, contract=contract.name))
         with self.dialog, ui.card().classes('w-full max-w-3xl').mark('alerts-dialog'):
             heading(t('Alerts of {contract}', lang, contract=contract.name))
@@ -82,32 +86,35 @@ class AlertsBell:
                 with ui.tab_panel(history_tab).classes('q-pa-none q-pt-sm'):
                     self.history = ui.column().classes('w-full gap-2').mark('alerts-history')
                 with ui.tab_panel(rules_tab).classes('q-pa-none q-pt-sm'):
-                    self.rules = RulesEditor(contract, lang, self.teams)
+                    self.rules = RulesEditor(contract, lang, teams)
             with ui.row().classes('w-full justify-end'):
                 ui.button(t('Close', lang), on_click=self.dialog.close).props('flat no-caps').mark('alerts-close')
         return self.dialog
 
     @property
     def unread(self) -> int:
-        return sum(1 for alert in self.shared.alerts if alert.id > self.seen)
+        return sum(1 for alert in self.board.alert_ids if alert > self.seen)
 
     def refresh(self) -> None:
-        """Show the count of unread alerts (and the history, if open)."""
+        """Show the count of unread alerts on the bell."""
         count = self.unread
-        shown = f'{count}+' if count and count == len(self.shared.alerts) and count >= 30 else str(count)
-        self.badge.set_text(shown)
-        self.badge.set_visibility(count > 0)
-        labelled(self.button, tn('Alerts: {count} unread', 'Alerts: {count} unread', count, self.lang))
+        shown = f'{count}+' if count and count == len(self.board.alert_ids) and count >= 30 else str(count)
+        label = tn('Alerts: {count} unread', 'Alerts: {count} unread', count, self.lang)
+        self.header.bell(shown if count else '', label, self.open)
+
+    async def on_alerts(self, _: None) -> None:
+        self.refresh()
         if self.dialog is not None and self.dialog.value:
+            self.alerts = await latest_alerts(self.contract.id)
             self.render()
 
     def render(self) -> None:
-        lang, contract = self.lang, self.shared.contract
+        lang, contract = self.lang, self.contract
         self.history.clear()
         with self.history:
-            if not self.shared.alerts:
+            if not self.alerts:
                 ui.label(t('No alert yet.', lang)).mark('no-alerts')
-            for alert in self.shared.alerts:
+            for alert in self.alerts:
                 firing = alert.state == 'firing'
                 with (
                     ui.element('article').classes('w-full q-pa-sm rounded-borders bg-grey-1 column gap-1').mark('alert')
@@ -134,21 +141,15 @@ class AlertsBell:
                         ).classes('text-caption text-grey-8')
 
     async def open(self) -> None:
-        if not await guard.allows(self.shared.contract.id):
+        if not await guard.allows(self.contract.id):
             return
         shown = self.dialog or self.build()
+        self.alerts = await latest_alerts(self.contract.id)
         self.render()
         await self.rules.load()
         shown.open()
-        newest = max((alert.id for alert in self.shared.alerts), default=0)
+        newest = max((alert.id for alert in self.alerts), default=0)
         if newest > self.seen:
-            await mark_seen(self.admin_id, self.shared.contract.id, newest)
+            await mark_seen(self.admin_id, self.contract.id, newest)
             self.seen = newest
             self.refresh()
-
-
-async def bell(shared: SharedBoard, lang: str, admin_id: int) -> AlertsBell:
-    """The bell of this page's administrator."""
-    seen = await last_seen(admin_id, shared.contract.id)
-    teams = {b.team: b.team_name or '' for b in shared.model.holders if b.team is not None}
-    return AlertsBell(shared, lang, admin_id, seen, teams)

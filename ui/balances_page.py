@@ -1,37 +1,32 @@
 """The Balances page: a summary and one card per team (Flex) or one for the contract (cloud credits), live
 
-The frame renders at once. The cards come from the contract's shared board (``ui.hub``): loaded by the first page
-of the contract, then shared by reference, so that a page costs a handful of elements and no query of its own;
-a change reaches every page in one broadcast. Dialogs and usage details are built when asked for.
+The frame renders at once. The board comes from the contract's shared ``Board`` (``ui.boards``): loaded by the
+first page of the contract, then shared by reference, so that a page costs a handful of elements and no query of its
+own; a change reaches every page in one broadcast. Dialogs and usage details are built when asked for.
 """
 
 from collections.abc import Sequence
 
-from nicegui import app, background_tasks, ui
-from nicegui.events import ValueChangeEventArguments
+from nicegui import app, ui
 
 from services.accounts import admins, contracts
 from services.accounts.contracts import ContractInfo
 from services.reading.balances import HolderBalance
 from services.reading.exports import Table
-from services.reading.forecast import Suggestion
-from ui.alerts import bell
+from ui import runtime
+from ui.alerts import AlertsBell
 from ui.assign import AssignDialog
-from ui.board import BalanceBoard
-from ui.exports import balances_table, download_menu
-from ui.frame import frame, heading, language, testable
+from ui.board import CONTRACT_DETAILS, BalanceBoard
+from ui.boards import Board
+from ui.cards import card_key, mode_text
+from ui.exports import balances_table, download
+from ui.frame import frame, heading, language
 from ui.guard import guard, signed_in_admin
 from ui.history import HistoryDialog
-from ui.hub import SharedBoard, hub
 from ui.i18n import t
-from ui.suggestions import SuggestionsPanel
 from ui.usage_panel import UsagePanel
 
 WARMING_WAIT = 1.0  # seconds a page waits for its board being loaded since its sign-in, rather than follow it
-
-
-def mode_text(contract: ContractInfo, lang: str) -> str:
-    return t('Flex tokens', lang) if contract.is_flex else t('Shared cloud credits', lang)
 
 
 class BalancesView:
@@ -43,82 +38,66 @@ class BalancesView:
         chosen = app.storage.user.get('contract')
         self.contract: ContractInfo = self.granted.get(chosen, granted[0]) if isinstance(chosen, int) else granted[0]
         self.lang = lang
-        self.panels: dict[int | None, UsagePanel] = {}
-        self._shared: SharedBoard | None = None
+        self.runtime = runtime.current()
+        self.panels: dict[str, UsagePanel] = {}
+        self._board: Board | None = None
+        self.details: ui.column | None = None
         with frame(self.lang, signed_in_as=admin.email, admin_id=admin.id) as page:
-            with page.controls:
-                options = {c.id: f'{c.name} · {c.region} · {mode_text(c, lang)}' for c in granted}
-                ui.select(
-                    options, value=self.contract.id, on_change=self.switch_contract, label=t('Contract', lang)
-                ).props('dense outlined options-dense').classes('min-w-[16rem]').mark('contract')
-            self.tools = page.tools
-            with page.body:
-                heading(f'{self.contract.name} · {mode_text(self.contract, lang)}', 1, 'text-h5 q-my-none')
-        self.body = page.body
+            options = {c.id: f'{c.name} · {c.region} · {mode_text(c, lang)}' for c in granted}
+            page.header.contracts(options, self.contract.id, t('Contract', lang), self.switch_contract)
+        self.header, self.body = page.header, page.body
 
-    async def switch_contract(self, event: ValueChangeEventArguments) -> None:
-        if not await guard.allows(event.value):
+    async def switch_contract(self, value: object) -> None:
+        if not isinstance(value, int) or not await guard.allows(value):
             return
-        app.storage.user['contract'] = event.value
+        app.storage.user['contract'] = value
         ui.navigate.reload()
 
     async def load(self) -> None:
-        run = hub.run
-        if not await hub.ready(self.contract.id, self.lang, within=WARMING_WAIT):
-            # the first page of a contract loads its live model: the frame goes out now, the cards follow
+        boards = self.runtime.boards
+        if await boards.ready(self.contract.id, self.lang, within=WARMING_WAIT) is None:
+            # the first page of a contract loads its board: the frame goes out now, the cards follow
             with self.body:
                 spinner = ui.spinner(size='lg').classes('self-center').mark('loading')
             await ui.context.client.connected()
             if ui.context.client.is_deleted:  # pruned while it waited: load nothing for it (its app run may be over)
                 return
             spinner.delete()
-        if not hub.loads(run):  # the app is stopping (or this page outlived the run of the app it was built in)
+        if not boards.loads():  # the app is stopping
             return
         try:
-            self._shared = shared = await hub.attach(self.contract, self.lang)
+            self._board = board = await boards.attach(self.contract.id, self.lang)
         except Exception as error:  # shown to the person, and logged by NiceGUI
             with self.body:
                 ui.label(t('The balances could not be loaded. Reload the page to try again.', self.lang)).classes(
                     'text-negative'
                 ).mark('error')
             raise error
-        ui.context.client.on_delete(lambda: background_tasks.create(hub.detach(shared), name='detach board'))
-        with self.tools:
-            (await bell(shared, self.lang, self.admin.id)).button.move(self.tools, target_index=0)
+        ui.context.client.on_delete(lambda: boards.detach(board))
+        await AlertsBell.start(board, self.header, self.lang, self.admin.id)
         with self.body:
-            with ui.row().classes('w-full justify-end gap-2'):
-                download_menu(
-                    self.lang,
-                    'balances',
-                    self._export_balances,
-                    marker='download-balances',
-                    label=t('Download balances', self.lang),
-                )
-            self.board = BalanceBoard(shared.view, shared.room, self.on_action).mark('board')
-            if self.contract.is_flex:
-                SuggestionsPanel(shared, self.lang, self.review)
-            with ui.row().classes('w-full'):
-                details = ui.button(
-                    t('Usage details of the contract', self.lang), icon='bar_chart', on_click=self.contract_details
-                ).props('flat no-caps color=primary')
-                testable(details, 'contract-details')
-            self.details = ui.column().classes('w-full gap-4')
+            self.board = BalanceBoard(
+                board.view, board.room, on_action=self.on_action, on_download=self.download, on_review=self.review
+            ).mark('board')
 
     @property
-    def shared(self) -> SharedBoard:
+    def shared(self) -> Board:
         """The contract's shared board (the page's actions come after it is loaded)."""
-        if self._shared is None:
+        if self._board is None:
             raise RuntimeError('the board is not loaded yet')
-        return self._shared
+        return self._board
 
     def balance(self, team: int | None) -> HolderBalance:
-        return next(b for b in self.shared.model.holders if b.team == team)
+        return self.shared.model.state_of(team).balance
 
     def teams(self) -> list[contracts.TeamInfo]:
         return [contracts.TeamInfo(b.team, b.team_name or '') for b in self.shared.model.holders if b.team]
 
     async def on_action(self, kind: str, team: int | None) -> None:
         if not await guard.allows(self.contract.id):
+            return
+        if kind == CONTRACT_DETAILS:
+            await self.toggle_details(CONTRACT_DETAILS, None, self.contract.name)
             return
         balance = self.balance(team)
         if kind == 'history':
@@ -134,11 +113,16 @@ class BalancesView:
         elif kind == 'assign':
             AssignDialog(self.contract.id, balance, self.teams(), self.lang, made_by=self.admin.email)
         elif kind == 'details':
-            await self.toggle_details(balance.team, balance.team_name or self.contract.name)
+            await self.toggle_details(card_key(team), team, balance.team_name or self.contract.name)
 
-    async def review(self, suggestion: Suggestion) -> None:
+    async def review(self, from_team: int, to_team: int) -> None:
         """A suggestion, opened in the assign dialog: filled in, previewed, waiting for the confirmation."""
         if not await guard.allows(self.contract.id):
+            return
+        suggestion = next(
+            (s for s in self.shared.model.suggestions if (s.from_team, s.to_team) == (from_team, to_team)), None
+        )
+        if suggestion is None:  # gone meanwhile: the list the page shows is already the new one
             return
         AssignDialog(
             self.contract.id,
@@ -150,31 +134,31 @@ class BalancesView:
             quantity=suggestion.quantity,
         )
 
-    async def contract_details(self) -> None:
-        if not await guard.allows(self.contract.id):
-            return
-        await self.toggle_details(None, self.contract.name, whole_contract=True)
-
-    async def toggle_details(self, team: int | None, name: str, *, whole_contract: bool = False) -> None:
-        key = None if whole_contract else team
+    async def toggle_details(self, key: str, team: int | None, name: str) -> None:
         if key in self.panels:
             self.panels.pop(key).close()
-            if not whole_contract:
-                self.board.set_open(team, False)
+            self.board.set_open(key, False)
             return
+        if self.details is None:
+            with self.body:
+                self.details = ui.column().classes('w-full gap-4')
         title = t('Usage details · {name}', self.lang, name=name)
         with self.details:
-            panel = UsagePanel(self.shared, self.lang, team=key, title=title)
+            panel = UsagePanel(self.shared, self.runtime.reads, self.lang, team=team, title=title)
         self.panels[key] = panel
-        if not whole_contract:
-            self.board.set_open(team, True)
+        self.board.set_open(key, True)
         panel.reveal()
         await panel.reload()
 
+    async def download(self, kind: str) -> None:
+        if not await guard.allows(self.contract.id):
+            return
+        await download(self.lang, 'balances', kind, self._export_balances)
+
     async def _export_balances(self) -> tuple[Table, Sequence[object]]:
-        table = balances_table(self.shared.model.holders, self.lang, self.contract.name)
-        today = self.shared.model.as_of.date()
-        return table, [self.contract.name, today]
+        model = self.shared.model
+        table = balances_table(model.holders, self.lang, self.contract.name)
+        return table, [self.contract.name, model.today]
 
 
 async def balances_page() -> None:

@@ -9,10 +9,24 @@ const USED = "#90a4ae";
 const EXPIRED = "#d7d7d7";
 const NONE = "#e0e0e0";
 const ANNOUNCE_EVERY = 15000; // ms: changed numbers are announced politely, not on every tick
+const PROJECTION_DAYS = 30;
 
 export default {
   template: `
     <div class="balances-board w-full column gap-4">
+      <h1 class="text-h5 q-my-none" tabindex="-1">{{ state.title }}</h1>
+      <div class="row w-full justify-end gap-2">
+        <q-btn flat dense no-caps icon="download" :label="state.labels.download" data-marker="download-balances">
+          <q-menu>
+            <q-list>
+              <q-item v-for="format in ['csv', 'csv_locale', 'xlsx']" :key="format" clickable v-close-popup
+                      :data-marker="'download-balances-' + format.replace('_', '-')" @click="$emit('download', format)">
+                <q-item-section>{{ state.labels[format] }}</q-item-section>
+              </q-item>
+            </q-list>
+          </q-menu>
+        </q-btn>
+      </div>
       <section v-if="state.summary && state.summary.facts" class="q-card q-pa-md" aria-labelledby="summary-title" data-marker="summary">
         <div class="row items-baseline justify-between gap-2">
           <h2 id="summary-title" class="text-h6 q-my-none">{{ state.summary.title }}</h2>
@@ -101,6 +115,24 @@ export default {
           </section>
         </div>
       </section>
+      <section v-if="state.suggestions && state.suggestions.length" class="q-card q-pa-md w-full column gap-2"
+               aria-labelledby="suggestions-title" data-marker="suggestions">
+        <h2 id="suggestions-title" class="text-h6 q-my-none" tabindex="-1">{{ state.labels.suggestions }}</h2>
+        <p class="text-body2 text-grey-8 q-my-none">{{ state.labels.suggestions_intro }}</p>
+        <div v-for="s in state.suggestions" :key="s.from_team + '-' + s.to_team"
+             class="w-full row items-center no-wrap gap-2" data-marker="suggestion">
+          <q-icon name="lightbulb" color="amber-9" aria-hidden="true" />
+          <span class="grow text-body2">{{ s.text }}</span>
+          <q-btn flat dense no-caps color="primary" :label="state.labels.review" :aria-label="s.review"
+                 data-marker="review"
+                 @click="$emit('review', { from_team: s.from_team, to_team: s.to_team })" />
+        </div>
+      </section>
+      <div class="row w-full">
+        <q-btn flat no-caps color="primary" icon="bar_chart" :label="state.labels.contract_details"
+               :aria-expanded="String(isOpen('contract-details'))" data-marker="contract-details"
+               @click="act('contract-details', '')" />
+      </div>
     </div>`,
   props: {
     view: Object,
@@ -184,6 +216,9 @@ export default {
     compact() {
       this.$nextTick(() => this.drawQueued());
     },
+  },
+  created() {
+    this.parsed = {}; // not reactive: a cache of the trends split, by card
   },
   mounted() {
     performance.mark("balances:numbers"); // for benchmarks and real-user monitoring
@@ -281,29 +316,39 @@ export default {
     redraw(key) {
       if (this.charts[key]?.instance) this.draw(key);
     },
-    points(key) {
+    series(key) {
+      // a trend travels as two strings (values, and their texts as the locale writes them): split once per change
       const card = this.card(key);
-      return card.trend.length + (card.projection || []).length;
+      const known = this.parsed[key];
+      if (known && known.trend === card.trend && known.text === card.trend_text) return known;
+      const values = card.trend ? card.trend.split("|").map(Number) : [];
+      const projection = Array.from({ length: PROJECTION_DAYS }, (_, i) => (i < card.projection_days ? card.projection_rate : 0));
+      const found = { trend: card.trend, text: card.trend_text, values, texts: card.trend_text ? card.trend_text.split("|") : [], projection };
+      this.parsed[key] = found;
+      return found;
+    },
+    points(key) {
+      const series = this.series(key);
+      return series.values.length + series.projection.length;
     },
     top(key) {
-      const card = this.card(key);
-      return Math.max(...card.trend, ...(card.projection || []), 0) || 1;
+      const series = this.series(key);
+      return Math.max(...series.values, ...series.projection, 0) || 1;
     },
     trendPath(key, area) {
       // a sparkline in a 0..n × 0..100 box, drawn as SVG by Vue: no chart instance per card
-      const values = this.card(key).trend;
+      const values = this.series(key).values;
       const top = this.top(key);
       const points = values.map((v, i) => i + "," + (100 - (v / top) * 96).toFixed(2));
       if (!points.length) return "";
       return area ? "M0,100 L" + points.join(" L") + " L" + (values.length - 1) + ",100 Z" : "M" + points.join(" L");
     },
     projectionPath(key) {
-      const card = this.card(key);
-      const future = card.projection || [];
-      if (!future.length || !card.trend.length) return "";
+      const { values, projection } = this.series(key);
+      if (!projection.length || !values.length) return "";
       const top = this.top(key);
-      const start = card.trend.length - 1;
-      const points = [[start, card.trend[start]], ...future.map((v, i) => [start + 1 + i, v])];
+      const start = values.length - 1;
+      const points = [[start, values[start]], ...projection.map((v, i) => [start + 1 + i, v])];
       return "M" + points.map(([x, v]) => x + "," + (100 - (v / top) * 96).toFixed(2)).join(" L");
     },
     hover(key, event) {
@@ -314,8 +359,9 @@ export default {
       if (index < 0 || index >= count) return;
       const left = Math.min(box.width - 140, Math.max(0, event.clientX - box.left)) + "px";
       const day = this.state.trend_days[index] || "";
-      const projected = index >= card.trend.length;
-      const value = projected ? card.projection_text : card.trend_text[index];
+      const series = this.series(key);
+      const projected = index >= series.values.length;
+      const value = projected ? card.projection_text : series.texts[index];
       const form = projected ? this.state.labels.point_projected : this.state.labels.point;
       this.hovered = { key, left, text: form.replace("{day}", day).replace("{value}", value) };
     },
@@ -372,25 +418,20 @@ export default {
     apply(message) {
       for (const [key, fields] of Object.entries(message.cards || {})) {
         const card = this.state.cards[key];
-        if (!card) continue;
-        for (const [field, value] of Object.entries(fields)) {
-          if (field === "trend_points") {
-            for (const [index, point] of Object.entries(value)) {
-              card.trend[index] = point[0];
-              card.trend_text[index] = point[1];
-            }
-          } else {
-            card[field] = value;
-          }
+        if (!card) {
+          this.state.cards[key] = fields; // a new team: every field of its card
+          continue;
         }
+        Object.assign(card, fields);
         if ("available" in fields) this.announce(key);
         this.redraw(key);
       }
-      for (const field of ["alert", "updated", "version", "summary"]) {
+      for (const field of ["alert", "updated", "summary", "order", "actions", "suggestions"]) {
         if (field in message) this.state[field] = message[field];
       }
     },
     replace(view) {
+      this.parsed = {};
       this.state = view;
       this.$nextTick(() => {
         for (const key of this.shown) this.redraw(key);

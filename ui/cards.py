@@ -1,27 +1,78 @@
 """What every page of one contract shows, in one language: the cards, the summary, the labels — formatted once
 
-Each card is a dict of texts to read (formatted for the locale, through the catalogues) and of floats only to draw
-(donut, trend) or to sort by. ``card_changes`` gives the fields of a card that changed, so that a live update sends
-only those (and only the trend points that moved).
+A card is a ``CardView``: texts to read (formatted for the locale, through the catalogues), and numbers only to draw
+(donut, trend) or to sort by. It is what ``board.js`` receives, field for field (the browser's view of it is typed
+from this one definition); ``card_changes`` gives the fields that changed, so that a live update sends only those.
+A trend travels as two strings — the values, and their texts as the locale writes them — which the browser splits:
+a thousand open contracts keep a few hundred bytes a card rather than two hundred numbers and strings.
 """
 
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from services.accounts.contracts import ContractInfo
-from services.reading.balances import ALERT_DAYS, HolderBalance
-from services.reading.forecast import HolderForecast
+from services.reading.balances import ALERT_DAYS, HolderBalance, contract_totals
+from services.reading.forecast import HolderForecast, Suggestion
+from services.reading.state import HolderState
 from ui.i18n import BCP47, day, number, percent, short_day, t, tn
 
-Card = dict[str, Any]
 PROJECTION_DAYS = 30
 SOON = 30  # days: a run-out this close is shown in the error colour
+SEPARATOR = '|'  # between a trend's values, and between their texts (no locale writes a number with it)
+SUGGESTIONS_SHOWN = 5
 
 
 def card_key(team: int | None) -> str:
     return 'contract' if team is None else str(team)
+
+
+@dataclass(slots=True)
+class CardView:
+    """One holder's card, as the browser draws it."""
+
+    team: int | None
+    title: str
+    health: str  # green, red, or none (nothing purchased)
+    health_text: str
+    share: str
+    share_value: float  # to sort by
+    ring: tuple[float, float, float]  # available, used, expired: to draw
+    ring_text: tuple[str, str, str]
+    available: str
+    available_value: float  # to sort by
+    used: str
+    total: str
+    total_breakdown: str
+    donut_label: str
+    products: str
+    users: str
+    expiry: str
+    expiry_sort: str
+    alert: bool
+    expiring: bool
+    expired: str
+    forecast: str
+    forecast_near: bool
+    unused: str
+    trend: str  # the daily values, SEPARATOR-joined (to draw)
+    trend_text: str  # the same, as the locale writes them
+    projection_rate: float  # the projected daily use, drawn for ``projection_days`` of the next 30 days
+    projection_days: int
+    projection_text: str
+    trend_label: str
+
+
+@dataclass(slots=True)
+class SuggestionView:
+    """A transfer suggestion, as the page lists it."""
+
+    from_team: int
+    to_team: int
+    text: str
+    review: str  # the name of its button
 
 
 @dataclass
@@ -29,28 +80,32 @@ class BoardView:
     """What every page of one contract shows in one language.
 
     A dataclass, not a dict: NiceGUI wraps dict props in observable copies per element, while this is kept by
-    reference, so a thousand pages hold one view.
+    reference, so a thousand pages hold one view. ``labels``, ``actions`` and ``trend_days`` are shared by every
+    board of the language (and day).
     """
 
     lang: str
     locale: str
     mode: str
+    title: str
     labels: dict[str, str]
     actions: list[dict[str, str]]
-    cards: dict[str, Card] = field(default_factory=dict)
+    cards: dict[str, CardView] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     trend_days: list[str] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    suggestions: list[SuggestionView] = field(default_factory=list)
     alert: str = ''
     updated: str = ''  # an ISO instant: each browser writes it in its own time zone
-    version: int = 0
 
 
 def unit_of(contract: ContractInfo) -> str:
     return 'flex' if contract.is_flex else 'cloud'
 
 
+@functools.cache
 def labels(unit: str, lang: str) -> dict[str, str]:
+    """The board's fixed texts (one dict per unit and language, shared by every board)."""
     flex = unit == 'flex'
     return {
         'available': t('Tokens available', lang) if flex else t('Shared cloud credits available', lang),
@@ -80,26 +135,49 @@ def labels(unit: str, lang: str) -> dict[str, str]:
         'shown': t('{shown} of {total} teams shown', lang),
         'hide_details': t('Hide usage details', lang),
         'announce': t('{team}: {available} available', lang),
+        'download': t('Download balances', lang),
+        'csv': t('CSV', lang),
+        'csv_locale': t('CSV for spreadsheets in my language', lang),
+        'xlsx': t('Excel workbook (XLSX)', lang),
+        'contract_details': t('Usage details of the contract', lang),
+        'suggestions': t('Suggestions', lang),
+        'suggestions_intro': t(
+            'Tokens that will expire unused at the last 28 days’ pace, where another team would use them.', lang
+        ),
+        'review': t('Review', lang),
     }
 
 
-def actions(contract: ContractInfo, teams: int, lang: str) -> list[dict[str, str]]:
+@functools.cache
+def actions(flex: bool, teams: bool, lang: str) -> list[dict[str, str]]:
+    """A card's buttons: its events, assigning (Flex, with another team to assign to), its usage details."""
     found = [
         {
             'kind': 'history',
             'icon': 'event_note',
-            'label': t('Token events', lang) if contract.is_flex else t('Credit events', lang),
+            'label': t('Token events', lang) if flex else t('Credit events', lang),
         }
     ]
-    if contract.is_flex and teams > 1:
+    if flex and teams:
         found.append({'kind': 'assign', 'icon': 'swap_horiz', 'label': t('Assign to another team', lang)})
     found.append({'kind': 'details', 'icon': 'bar_chart', 'label': t('Show usage details', lang)})
     return found
 
 
-def new_view(contract: ContractInfo, lang: str, teams: int) -> BoardView:
+def mode_text(contract: ContractInfo, lang: str) -> str:
+    return t('Flex tokens', lang) if contract.is_flex else t('Shared cloud credits', lang)
+
+
+def new_view(contract: ContractInfo, lang: str) -> BoardView:
     unit = unit_of(contract)
-    return BoardView(lang, BCP47.get(lang, 'en-GB'), contract.mode, labels(unit, lang), actions(contract, teams, lang))
+    return BoardView(
+        lang,
+        BCP47.get(lang, 'en-GB'),
+        contract.mode,
+        f'{contract.name} · {mode_text(contract, lang)}',
+        labels(unit, lang),
+        actions(contract.is_flex, False, lang),
+    )
 
 
 def _expiry(balance: HolderBalance, unit: str, lang: str) -> str:
@@ -142,10 +220,8 @@ def _expiry(balance: HolderBalance, unit: str, lang: str) -> str:
     return first
 
 
-def _forecast(forecast: HolderForecast | None, unit: str, lang: str) -> tuple[str, str, bool]:
+def _forecast(forecast: HolderForecast, unit: str, lang: str) -> tuple[str, str, bool]:
     """(run-out line, expires-unused line, whether the run-out is near)."""
-    if forecast is None:
-        return '', '', False
     if forecast.daily_rate == 0:
         runs_out = t('No use in the last 28 days.', lang)
     elif forecast.runs_out_on is None:
@@ -172,29 +248,26 @@ def approximately(value: Decimal) -> Decimal:
     return value if value < 1 else value.quantize(Decimal(1))
 
 
-def projection(forecast: HolderForecast | None, today: date) -> list[float]:
-    """The next 30 days' projected consumption: the daily rate while the lots cover it."""
-    if forecast is None:
-        return []
-    rate = float(forecast.daily_rate)
-    end = forecast.runs_out_on
-    return [rate if end is None or today + timedelta(days=n) < end else 0.0 for n in range(1, PROJECTION_DAYS + 1)]
+def projection_days(forecast: HolderForecast) -> int:
+    """How many of the next 30 days the lots cover at the daily rate (0 at rate 0)."""
+    if not forecast.daily_rate:
+        return 0
+    if forecast.days_left is None:
+        return PROJECTION_DAYS
+    return max(0, min(PROJECTION_DAYS, forecast.days_left - 1))
 
 
-def format_card(
-    balance: HolderBalance,
-    trend: tuple[Decimal, ...],
-    forecast: HolderForecast | None,
-    *,
-    lang: str,
-    unit: str,
-    title: str,
-    today: date,
-) -> Card:
-    """Everything one card shows, formatted for the language: texts to read, floats only to draw or sort."""
+def _units_text(units: int) -> str:
+    """A quantity of integer units in plain decimal notation, for drawing (``12.5``)."""
+    return format(Decimal(units).scaleb(-4).normalize(), 'f')
+
+
+def format_card(state: HolderState, *, lang: str, unit: str, title: str) -> CardView:
+    """Everything one card shows, formatted for the language: texts to read, numbers only to draw or sort."""
+    balance, forecast = state.balance, state.forecast
+    trend = state.trend or ()
     green = balance.health == 'green'
     share = percent(balance.available_share, lang, green=green) if balance.total else '—'
-    ring = (balance.available, balance.used, balance.expired)
     available, used, total = (number(value, lang) for value in (balance.available, balance.used, balance.total))
     runs_out, unused, near = _forecast(forecast, unit, lang)
     moved = balance.assigned_in or balance.assigned_out
@@ -215,22 +288,23 @@ def format_card(
             total=total,
         )
     )
-    return {
-        'team': balance.team,
-        'title': title,
-        'health': balance.health if balance.total else 'none',
-        'health_text': (t('Above 20% available', lang) if green else t('20% or less available', lang))
+    values = [Decimal(units).scaleb(-4) for units in trend]
+    return CardView(
+        team=balance.team,
+        title=title,
+        health=balance.health if balance.total else 'none',
+        health_text=(t('Above 20% available', lang) if green else t('20% or less available', lang))
         if balance.total
         else t('Nothing purchased', lang),
-        'share': share,
-        'share_value': float(balance.available_share),
-        'ring': [float(value) for value in ring],
-        'ring_text': [number(value, lang) for value in ring],
-        'available': available,
-        'available_value': float(balance.available),
-        'used': used,
-        'total': total,
-        'total_breakdown': t(
+        share=share,
+        share_value=float(balance.available_share),
+        ring=(float(balance.available), float(balance.used), float(balance.expired)),
+        ring_text=(available, used, number(balance.expired, lang)),
+        available=available,
+        available_value=float(balance.available),
+        used=used,
+        total=total,
+        total_breakdown=t(
             'purchased {purchased} · assigned in {assigned_in} · assigned out {assigned_out}',
             lang,
             purchased=number(balance.purchased, lang),
@@ -239,82 +313,106 @@ def format_card(
         )
         if moved
         else '',
-        'donut_label': donut,
-        'products': t('Products used with tokens: {count}', lang, count=balance.products_90_days)
+        donut_label=donut,
+        products=t('Products used with tokens: {count}', lang, count=balance.products_90_days)
         if unit == 'flex'
         else t('Products used with shared cloud credits: {count}', lang, count=balance.products_90_days),
-        'users': t('Token users: {count}', lang, count=balance.users_90_days)
+        users=t('Token users: {count}', lang, count=balance.users_90_days)
         if unit == 'flex'
         else t('Users of shared cloud credits: {count}', lang, count=balance.users_90_days),
-        'expiry': _expiry(balance, unit, lang),
-        'expiry_sort': balance.next_expiry.date.isoformat() if balance.next_expiry else '9999-12-31',
-        'alert': balance.alert,
-        'expiring': balance.expiring_within_90_days > 0,
-        'expired': t('Expired: {quantity}', lang, quantity=number(balance.expired, lang)) if balance.expired else '',
-        'forecast': runs_out,
-        'forecast_near': near,
-        'unused': unused,
-        'trend': [float(value) for value in trend],
-        'trend_text': [number(value, lang) for value in trend],
-        'projection': projection(forecast, today),
-        'projection_text': number(forecast.daily_rate, lang) if forecast else '',
-        'trend_label': t(
+        expiry=_expiry(balance, unit, lang),
+        expiry_sort=balance.next_expiry.date.isoformat() if balance.next_expiry else '9999-12-31',
+        alert=balance.alert,
+        expiring=balance.expiring_within_90_days > 0,
+        expired=t('Expired: {quantity}', lang, quantity=number(balance.expired, lang)) if balance.expired else '',
+        forecast=runs_out,
+        forecast_near=near,
+        unused=unused,
+        trend=SEPARATOR.join(_units_text(units) for units in trend),
+        trend_text=SEPARATOR.join(number(value, lang) for value in values),
+        projection_rate=float(forecast.daily_rate),
+        projection_days=projection_days(forecast),
+        projection_text=number(forecast.daily_rate, lang),
+        trend_label=t(
             'Daily consumption: {total} over the last {days} days',
             lang,
-            total=number(sum(trend, Decimal(0)), lang),
-            days=len(trend),
+            total=number(sum(values, Decimal(0)), lang),
+            days=len(values),
         ),
-    }
+    )
 
 
-def card_changes(old: Card, new: Card) -> Card:
-    """The fields of a card that changed; a trend's changed points as ``{index: [value, text]}``."""
-    changes = {key: value for key, value in new.items() if key not in ('trend', 'trend_text') and old.get(key) != value}
-    if len(old['trend']) != len(new['trend']):
-        changes['trend'], changes['trend_text'] = new['trend'], new['trend_text']
-    else:
-        points = {
-            index: [value, new['trend_text'][index]]
-            for index, value in enumerate(new['trend'])
-            if value != old['trend'][index] or new['trend_text'][index] != old['trend_text'][index]
-        }
-        if points:
-            changes['trend_points'] = points
-    return changes
+FIELDS = tuple(f.name for f in fields(CardView))
 
 
-def trend_days(days: tuple[date, ...], lang: str) -> list[str]:
-    """Labels of the trend's days, then of the projection's."""
-    future = [days[-1] + timedelta(days=n) for n in range(1, PROJECTION_DAYS + 1)] if days else []
-    return [short_day(value, lang) for value in (*days, *future)]
+def card_fields(card: CardView) -> dict[str, Any]:
+    """Every field of a card, by name (a card the pages do not have yet)."""
+    return {name: getattr(card, name) for name in FIELDS}
+
+
+def card_changes(old: CardView, new: CardView) -> dict[str, Any]:
+    """The fields of a card that changed, by name."""
+    return {name: value for name in FIELDS if (value := getattr(new, name)) != getattr(old, name)}
+
+
+@functools.lru_cache(maxsize=16)
+def trend_days(today: date, days: int, lang: str) -> list[str]:
+    """Labels of the trend's days (``days`` ending today), then of the projection's (shared by every board of the
+    language and day)."""
+    first = today - timedelta(days=days - 1)
+    return [short_day(first + timedelta(days=n), lang) for n in range(days + PROJECTION_DAYS)]
 
 
 def summary(holders: tuple[HolderBalance, ...], contract: ContractInfo, lang: str) -> dict[str, Any]:
     """The contract's totals, its teams in red, and what expires within 90 days."""
     unit = unit_of(contract)
-    available = sum((b.available for b in holders), Decimal(0))
-    used = sum((b.used for b in holders), Decimal(0))
-    total = sum((b.total for b in holders), Decimal(0))
-    expiring = sum((b.expiring_within_90_days for b in holders), Decimal(0))
-    red = [b.team_name or contract.name for b in holders if b.health == 'red' and b.total]
-    teams = sum(1 for b in holders if b.team is not None)
+    totals = contract_totals(holders, contract.name)
     units = t('tokens', lang) if unit == 'flex' else t('credits', lang)
     facts = [
-        {'label': labels(unit, lang)['available'], 'value': number(available, lang)},
-        {'label': labels(unit, lang)['used'], 'value': number(used, lang)},
-        {'label': labels(unit, lang)['total'], 'value': number(total, lang)},
+        {'label': labels(unit, lang)['available'], 'value': number(totals.available, lang)},
+        {'label': labels(unit, lang)['used'], 'value': number(totals.used, lang)},
+        {'label': labels(unit, lang)['total'], 'value': number(totals.total, lang)},
         {
             'label': tn('Expiring within {count} day', 'Expiring within {count} days', ALERT_DAYS, lang),
-            'value': f'{number(expiring, lang)} {units}',
+            'value': f'{number(totals.expiring_within_90_days, lang)} {units}',
         },
     ]
     if contract.is_flex:
         facts.append(
-            {'label': t('Teams at 20% or less', lang), 'value': f'{len(red)} / {teams}', 'alert': 'yes' if red else ''}
+            {
+                'label': t('Teams at 20% or less', lang),
+                'value': f'{len(totals.red)} / {totals.teams}',
+                'alert': 'yes' if totals.red else '',
+            }
         )
     return {
         'title': t('Summary', lang),
         'facts': facts,
-        'red': t('At 20% or less: {teams}', lang, teams=', '.join(red)) if red else '',
-        'teams': teams,
+        'red': t('At 20% or less: {teams}', lang, teams=', '.join(totals.red)) if totals.red else '',
+        'teams': totals.teams,
     }
+
+
+def suggestion_text(suggestion: Suggestion, lang: str) -> str:
+    return t(
+        'Move {quantity} tokens expiring {date} from {source} to {target} — recovers {recovers}',
+        lang,
+        quantity=number(suggestion.quantity, lang),
+        date=day(suggestion.expires_at.date(), lang),
+        source=suggestion.from_team_name,
+        target=suggestion.to_team_name,
+        recovers=number(suggestion.recovers, lang),
+    )
+
+
+def suggestion_views(found: tuple[Suggestion, ...], lang: str) -> list[SuggestionView]:
+    """The first few suggestions, as the page lists them."""
+    return [
+        SuggestionView(
+            s.from_team,
+            s.to_team,
+            suggestion_text(s, lang),
+            t('Review: {source} → {target}', lang, source=s.from_team_name, target=s.to_team_name),
+        )
+        for s in found[:SUGGESTIONS_SHOWN]
+    ]

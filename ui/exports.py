@@ -129,17 +129,20 @@ def content(table: Table, kind: str, lang: str) -> tuple[bytes, str, str]:
     return to_csv(table).encode(), 'csv', 'text/csv'
 
 
+async def download(lang: str, kind: str, fmt: str, build: Build) -> None:
+    """Read an export and hand it to the browser in the format chosen (``csv``, ``csv_locale``, ``xlsx``)."""
+    table, parts = await build()
+    data, extension, media = content(table, fmt, lang)
+    ui.download.content(data, file_name(kind, *parts, extension=extension), media)
+
+
 def download_menu(lang: str, kind: str, build: Build, *, marker: str, label: str | None = None) -> None:
     """A "Download" button with its formats; the export is read when one is chosen."""
-
-    async def download(fmt: str) -> None:
-        table, parts = await build()
-        data, extension, media = content(table, fmt, lang)
-        ui.download.content(data, file_name(kind, *parts, extension=extension), media)
-
     with ui.button(label or t('Download', lang), icon='download').props('flat dense no-caps').mark(marker), ui.menu():
-        ui.menu_item(t('CSV', lang), on_click=lambda: download('csv')).mark(f'{marker}-csv')
-        ui.menu_item(t('CSV for spreadsheets in my language', lang), on_click=lambda: download('csv_locale')).mark(
-            f'{marker}-csv-locale'
-        )
-        ui.menu_item(t('Excel workbook (XLSX)', lang), on_click=lambda: download('xlsx')).mark(f'{marker}-xlsx')
+        for fmt, text in (
+            ('csv', t('CSV', lang)),
+            ('csv_locale', t('CSV for spreadsheets in my language', lang)),
+            ('xlsx', t('Excel workbook (XLSX)', lang)),
+        ):
+            item = ui.menu_item(text, on_click=lambda fmt=fmt: download(lang, kind, fmt, build))
+            item.mark(f'{marker}-{fmt.replace("_", "-")}')

@@ -1,9 +1,9 @@
-"""The frame every page shares: the product's name, the language switch and, signed in, who is signed in and the way
-out, over a body with the page's heading
+"""The frame every page shares: the header (the product's name, the language switch and, signed in, who is signed in
+and the way out), over a body with the page's heading
 
-Pages build their content inside it (NiceGUI's ``modularization`` example): ``with frame(lang) as page:`` gives
-the places in the header for the page's own controls (``page.controls``, ``page.tools``) and the body
-(``page.body``). The document takes the visitor's language (``<html lang>``, Quasar's language pack).
+Pages build their content inside it (NiceGUI's ``modularization`` example): ``with frame(lang) as page:`` gives the
+header (``page.header``: the balances page adds its contract switch and bell to it) and the body (``page.body``). The
+document takes the visitor's language (``<html lang>``, Quasar's language pack).
 """
 
 import html
@@ -12,12 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
-from nicegui import app, background_tasks, ui
+from nicegui import Client, app, background_tasks, ui
 from nicegui.element import Element
-from nicegui.events import ValueChangeEventArguments
 
 from services.accounts import admins
-from ui.i18n import LANGUAGES, language_of, t, use_language
+from ui.header import AppHeader
+from ui.i18n import language_of, t, use_language
 
 E = TypeVar('E', bound=Element)
 
@@ -27,7 +27,7 @@ STYLE = """
 .q-btn:focus-visible, .q-toggle__inner:focus-visible { box-shadow: 0 0 0 3px #0d47a1; }
 .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
            clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
-body { color: #1f1f1f; }
+body { color: #1f1f1f; background-color: #eeeeee; }
 .text-grey-7, .text-grey-8 { color: #4a4a4a !important; }
 .q-dialog__inner > .q-card { position: relative; z-index: 1; }  /* over the backdrop, for contrast checkers too */
 .q-date__calendar-weekdays > div { opacity: 1; color: #595959; }
@@ -81,43 +81,33 @@ def labelled(element: E, text: str) -> E:
 
 @dataclass
 class Frame:
-    controls: ui.row
-    tools: ui.row
+    header: AppHeader
     body: ui.column
     lang: str
+
+
+def install() -> None:
+    """What every page shares, sent with each page rather than held by each: the colours, the style, the script that
+    makes the page behind a dialog inert (once, however many times the app starts in one process)."""
+    # colours that keep 4.5:1 against white and the grey page (NiceGUI's default primary, #5898d4, has 2.8:1)
+    app.colors(primary='#1565c0', positive='#2e7d32', negative='#c62828', warning='#8d4e00')
+    if STYLE not in Client.shared_head_html:
+        ui.add_css(STYLE, shared=True)
+    if INERT_BEHIND_DIALOGS not in Client.shared_body_html:
+        ui.add_body_html(INERT_BEHIND_DIALOGS, shared=True)
 
 
 @contextmanager
 def frame(lang: str, *, signed_in_as: str | None = None, admin_id: int | None = None) -> Iterator[Frame]:
     use_language(lang)
-    # colours that keep 4.5:1 against white and the grey page (NiceGUI's default primary, #5898d4, has 2.8:1)
-    ui.colors(primary='#1565c0', positive='#2e7d32', negative='#c62828', warning='#8d4e00')
     ui.page_title(t('Balances', lang))
-    ui.add_css(STYLE)
-    ui.add_body_html(INERT_BEHIND_DIALOGS)
-    ui.query('body').classes('bg-grey-2')
 
-    def switch_language(event: ValueChangeEventArguments) -> None:
-        chosen = language_of(event.value)
+    def switch_language(value: object) -> None:
+        chosen = language_of(str(value))
         app.storage.user['lang'] = chosen
         background_tasks.create(_remember(admin_id, chosen), name='remember the language')
         ui.navigate.reload()
 
-    with ui.header().classes('items-center gap-x-3 gap-y-1 flex-wrap bg-white text-black shadow-sm q-py-xs'):
-        ui.label(t('Balances', lang)).classes('text-h6 text-weight-bold')
-        controls = ui.row().classes('items-center gap-2')
-        ui.space()
-        tools = ui.row().classes('items-center gap-1')
-        with tools:
-            ui.select(
-                dict(LANGUAGES),
-                value=lang,
-                on_change=switch_language,
-                label=t('Language', lang),
-            ).props('dense outlined options-dense').classes('w-44').mark('lang')
-        if signed_in_as is not None:
-            ui.label(signed_in_as).classes('text-caption gt-sm').mark('signed-in-as')
-            out = ui.button(icon='logout', on_click=lambda: ui.navigate.to('/logout')).props('flat round dense')
-            labelled(out, t('Sign out', lang)).tooltip(t('Sign out', lang)).mark('sign-out')
+    header = AppHeader(lang, email=signed_in_as, on_language=switch_language)
     with ui.column().classes('w-full max-w-screen-xl mx-auto gap-4 p-2 sm:p-4') as body:
-        yield Frame(controls, tools, body, lang)
+        yield Frame(header, body, lang)

@@ -19,8 +19,8 @@ from starlette.types import Receive, Scope, Send
 from services.accounts import admins, contracts, sessions
 from services.accounts.admins import AdminInfo
 from services.infrastructure.i18n import language_of
+from ui import runtime
 from ui.frame import language
-from ui.hub import hub
 from ui.i18n import t
 from ui.middleware import PlainMiddleware
 
@@ -81,7 +81,8 @@ async def enter(request: Request, ticket: str = '', redirect_to: str = '/') -> R
         request.session['lang'] = chosen
     if admin is not None and (granted := await contracts.list_contracts(admin.contracts)):
         # the page it is headed to shows its first contract (a new browser id has chosen none): load it meanwhile
-        background_tasks.create(hub.warm(granted[0], language_of(request.session.get('lang'))), name='warm board')
+        boards = runtime.current().boards
+        background_tasks.create(boards.warm(granted[0], language_of(request.session.get('lang'))), name='warm board')
     return RedirectResponse(local_path(redirect_to), status_code=303)
 
 

@@ -31,12 +31,16 @@ class PlainMiddleware:
         await self.app(scope, receive, send)
 
 
+API_PREFIX = '/api/'
+
+
 class RequestTracking(PlainMiddleware):
     """NiceGUI's ``RequestTrackingMiddleware``: the request of this context, the browser's id in its session, its
     user storage, and the count of its requests in flight (storage of a browser with none may be pruned)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope['type'] != 'http':
+        if scope['type'] != 'http' or scope.get('path', '').startswith(API_PREFIX):
+            # the HTTP API has keys, not browsers: no browser id, no user storage, no session cookie to send back
             await self.app(scope, receive, send)
             return
         request = Request(scope)

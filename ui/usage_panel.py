@@ -2,7 +2,7 @@
 table and downloads
 
 An open panel follows live changes of its contract when its range includes today, at most every ``REFRESH``
-seconds; the reads are shared (``ui.hub.shared_reads``) by every open panel of the same contract, team, range and
+seconds; the reads are shared (``ui.boards.SharedReads``) by every open panel of the same contract, team, range and
 view, so that a change costs one read per distinct panel, not one per page.
 """
 
@@ -18,10 +18,10 @@ from services.reading.exports import Table
 from services.reading.live import LiveUpdate
 from services.reading.usage import By, UsageBreakdown, UsageSeries, usage_breakdown, usage_series
 from ui import charts
+from ui.boards import Board, SharedReads
 from ui.exports import download_menu, usage_table
 from ui.frame import heading, labelled, testable
 from ui.guard import guard
-from ui.hub import SharedBoard, shared_reads
 from ui.i18n import number, t
 from ui.ranges import RangePicker
 
@@ -31,14 +31,14 @@ REFRESH = 2.0  # seconds between two live reloads of one panel, at least
 class UsagePanel:
     """Usage of a contract, or of one team, over a chosen range; ``reload`` redraws it in place."""
 
-    def __init__(self, shared: SharedBoard, lang: str, *, team: int | None, title: str) -> None:
-        self.shared, self.contract_id, self.team, self.lang = shared, shared.contract.id, team, lang
+    def __init__(self, shared: Board, reads: SharedReads, lang: str, *, team: int | None, title: str) -> None:
+        self.shared, self.reads, self.contract_id, self.team, self.lang = shared, reads, shared.contract.id, team, lang
         self.today = local_date(utcnow(), shared.contract.timezone)
         self.reloaded = 0.0
         self.report: UsageBreakdown | None = None
         self.pending = False
         self.title = title
-        shared.model.listen(self.on_update)
+        self._unsubscribe = shared.model.updates.subscribe(self.on_update)
         ui.context.client.on_delete(self.close)
         self.by: By = 'product'
         views = {'product': t('By service', lang), 'user': t('By user', lang)}
@@ -91,13 +91,19 @@ class UsagePanel:
         await self.reload()
 
     def close(self) -> None:
-        self.shared.model.unlisten(self.on_update)
+        self._unsubscribe()
         if not self.card.is_deleted:
             self.card.delete()
 
     async def on_update(self, update: LiveUpdate) -> None:
-        """Reload after a change when the range includes today, at most every ``REFRESH`` seconds."""
-        if self.pending or self.today not in self.range:
+        """Reload after a change of what it shows when the range includes today, at most every ``REFRESH`` seconds."""
+        teams = {state.team for state in update.holders}
+        if (
+            self.pending
+            or self.today not in self.range
+            or not teams
+            or (self.team is not None and self.team not in teams)
+        ):
             return
         self.pending = True
         wait = max(0.0, REFRESH - (time.monotonic() - self.reloaded))
@@ -112,7 +118,7 @@ class UsagePanel:
 
     async def _read(self) -> tuple[UsageSeries | None, UsageBreakdown]:
         by = self.by
-        key = (self.contract_id, self.team, self.range, by, self.shared.model.stats.flushes)
+        key = (self.contract_id, self.team, self.range, by, self.shared.model.as_of)
         date_range = self.range
 
         async def read() -> tuple[UsageSeries | None, UsageBreakdown]:
@@ -124,7 +130,7 @@ class UsagePanel:
             )
             return series, breakdown
 
-        return await shared_reads.get(key, read)
+        return await self.reads.get(key, read)
 
     def team_names(self) -> dict[int | None, str]:
         names: dict[int | None, str] = {b.team: b.team_name or '' for b in self.shared.model.holders}

@@ -17,6 +17,7 @@ from services.domain import alerting, regions
 from services.domain.checks import text_of
 from services.domain.errors import Conflict, InvalidInput, UnknownContract
 from services.domain.quantity import SCALE
+from services.infrastructure import bus
 from services.infrastructure.clock import utcnow
 
 
@@ -90,13 +91,16 @@ async def create_team(contract_id: int, name: str) -> TeamInfo:
     contract already has a team of that name)."""
     contract = await contract_row(contract_id)
     name = _name(name, 'name', 100)
+    holders: list[int] = []  # a cloud-credit team holds nothing: its pages read the contract again
     try:
         async with in_transaction() as conn:
             team = await Team.create(contract=contract, name=name, using_db=conn)
             if contract.mode == regions.FLEX:
-                await Holder.create(contract=contract, team=team, using_db=conn)
+                holders.append((await Holder.create(contract=contract, team=team, using_db=conn)).id)
+            await bus.announce(conn, contract.id, holders)  # open pages show the new team at once
     except IntegrityError:
         raise Conflict(f'the contract already has a team named {name!r}') from None
+    bus.publish(contract.id, holders)
     return TeamInfo(team.id, team.name)
 
 
@@ -111,6 +115,11 @@ async def contract_row(contract_id: int) -> Contract:
 async def get_contract(contract_id: int) -> ContractInfo:
     """The contract as plain values; ``UnknownContract`` when there is none."""
     return _info(await contract_row(contract_id))
+
+
+async def get_contracts(ids: Iterable[int]) -> list[ContractInfo]:
+    """The contracts among ``ids`` that exist, as plain values (one statement)."""
+    return [_info(contract) for contract in await Contract.filter(id__in=list(ids))]
 
 
 async def list_contracts(ids: Iterable[int] | None = None) -> list[ContractInfo]:

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -225,12 +226,13 @@ class Sender:
         self.sent = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._unsubscribe: Callable[[], None] = lambda: None
 
     def wake(self) -> None:
         self._wake.set()
 
     def start(self) -> None:
-        bus.subscribe_alerts(self.on_alerts)
+        self._unsubscribe = bus.alerts_changed.subscribe(self.on_alerts)
         self._task = asyncio.create_task(self._run(), name='alert sender')
 
     def on_alerts(self, _contract_id: int) -> None:
@@ -238,7 +240,7 @@ class Sender:
         self.wake()
 
     async def stop(self) -> None:
-        bus.unsubscribe_alerts(self.on_alerts)
+        self._unsubscribe()
         await tasks.cancel(self._task)
 
     async def _run(self) -> None:

@@ -8,7 +8,8 @@ record the same crossing twice. Nothing here sends anything.
 """
 
 import logging
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -16,7 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from models import Admin, AdminGrant, Alert, AlertDelivery, AlertRule
-from services.accounts.contracts import ContractInfo, get_contract
+from services.accounts.contracts import ContractInfo
 from services.alerts.messages import Crossing, summary
 from services.alerts.rules import RuleInfo, info
 from services.domain import regions
@@ -24,8 +25,8 @@ from services.domain.dates import local_date
 from services.domain.quantity import SCALE
 from services.infrastructure import bus, database
 from services.infrastructure.clock import resolve
-from services.reading.balances import ALERT_DAYS, contract_balances
-from services.reading.forecast import forecast_inputs, project, within_horizon
+from services.reading.balances import ALERT_DAYS
+from services.reading.state import ContractState, HolderState, Wanted, read_states
 
 log = logging.getLogger('balances.alerts')
 
@@ -62,32 +63,18 @@ def holds(rule: RuleInfo, numbers: HolderNumbers, today: date) -> bool:
     return days_left is not None and days_left <= rule.days
 
 
-async def holder_numbers(contract: ContractInfo, now: datetime, *, forecast: bool) -> dict[int, HolderNumbers]:
-    """Every holder's numbers (with the forecast's run-out date when asked), by holder id."""
-    today = local_date(now, contract.timezone)
-    balances = {b.holder: b for b in (await contract_balances(contract.id, now=now)).balances}
-    found = {}
-    for holder in await forecast_inputs(contract, now):
-        balance = balances.get(holder.holder)
-        if balance is None:  # a team created between the two reads: the next evaluation sees it
-            continue
-        by_expiry: dict[date, int] = {}
-        for lot in holder.lots:
-            day = local_date(lot.expires_at, contract.timezone)
-            by_expiry[day] = by_expiry.get(day, 0) + lot.remaining
-        runs_out = None
-        if forecast:
-            runs_out = within_horizon(project(holder.lots, holder.rate, today, contract.timezone).runs_out_on, today)
-        found[holder.holder] = HolderNumbers(
-            holder=holder.holder,
-            team=holder.team,
-            name=holder.team_name or contract.name,
-            available=int(balance.available * SCALE),
-            total=int(balance.total * SCALE),
-            by_expiry=tuple(sorted(by_expiry.items())),
-            runs_out_on=runs_out,
-        )
-    return found
+def numbers_of(state: HolderState, contract: ContractInfo) -> HolderNumbers:
+    """What the rules look at, from a holder's state."""
+    balance = state.balance
+    return HolderNumbers(
+        holder=balance.holder,
+        team=balance.team,
+        name=balance.team_name or contract.name,
+        available=int(balance.available * SCALE),
+        total=int(balance.total * SCALE),
+        by_expiry=balance.by_expiry,
+        runs_out_on=state.forecast.runs_out_on,
+    )
 
 
 async def evaluate(
@@ -99,36 +86,63 @@ async def evaluate(
 ) -> list[int]:
     """Evaluate the contract's rules (``rules`` only) for its holders (``holders`` only); record each crossing and
     queue its deliveries. Returns the ids of the alerts recorded."""
+    return await evaluate_many({contract_id: holders}, rules=rules, now=now)
+
+
+async def evaluate_many(
+    wanted: Wanted,
+    *,
+    rules: Collection[int] | None = None,
+    now: datetime | None = None,
+    noted: Callable[[ContractState], None] | None = None,
+) -> list[int]:
+    """Evaluate the rules of several contracts for their holders (contract id → holder ids, ``None``: all of them)
+    in a fixed number of statements, whatever their number; record each crossing with its deliveries in one
+    transaction. Returns the ids of the alerts recorded. ``noted`` is told of each contract's read (its holders'
+    next moments)."""
     now = resolve(now)
-    query = AlertRule.filter(contract_id=contract_id, deleted_at=None)
+    query = AlertRule.filter(contract_id__in=list(wanted), deleted_at=None)
     if rules is not None:
         query = query.filter(id__in=list(rules))
-    active = [info(rule, secret=False) for rule in await query.order_by('id')]
+    active: dict[int, list[RuleInfo]] = defaultdict(list)
+    for row in await query.order_by('id'):
+        active[row.contract_id].append(info(row, secret=False))
     if not active:
         return []
-    contract = await get_contract(contract_id)
-    today = local_date(now, contract.timezone)
-    numbers = await holder_numbers(contract, now, forecast=any(r.kind == 'runs_out_within_days' for r in active))
-    wanted: dict[tuple[int, int], bool] = {}
-    for rule in active:
-        for holder in numbers.values():
-            if (rule.team is None or rule.team == holder.team) and (holders is None or holder.holder in holders):
-                wanted[rule.id, holder.holder] = holds(rule, holder, today)
-    if not wanted:
+    forecasting = {c for c, kinds in active.items() if any(r.kind == 'runs_out_within_days' for r in kinds)}
+    states = {}
+    for with_trend in (True, False):
+        chosen = {c: wanted[c] for c in active if (c in forecasting) == with_trend}
+        if chosen:
+            states.update(await read_states(chosen, now=now, trend=with_trend))
+    wanted_pairs: dict[tuple[int, int], bool] = {}
+    numbers: dict[int, tuple[ContractInfo, HolderNumbers]] = {}
+    for contract_id, state in states.items():
+        if noted is not None:
+            noted(state)
+        today = local_date(now, state.contract.timezone)
+        for holder in state.holders:
+            found = numbers_of(holder, state.contract)
+            numbers[found.holder] = state.contract, found
+            for rule in active[contract_id]:
+                if rule.team is None or rule.team == found.team:
+                    wanted_pairs[rule.id, found.holder] = holds(rule, found, today)
+    if not wanted_pairs:
         return []
-    by_id = {rule.id: rule for rule in active}
+    by_id = {rule.id: rule for kinds in active.values() for rule in kinds}
+    recorded: dict[int, list[int]] = defaultdict(list)
     async with in_transaction() as conn:
-        crossings = await _flip(conn, wanted, now)
-        recorded = []
-        for (rule_id, holder_id), firing in crossings:
-            crossing = _crossing(by_id[rule_id], numbers[holder_id], contract, firing, today, now)
-            recorded.append(await _record(conn, contract, by_id[rule_id], crossing))
-        if recorded:
-            await bus.announce_alerts(conn, contract.id)
-    if recorded:
-        bus.publish_alerts(contract.id)
-        log.info('contract %s: %d alert(s) recorded', contract.id, len(recorded))
-    return recorded
+        for (rule_id, holder_id), firing in await _flip(conn, wanted_pairs, now):
+            contract, found = numbers[holder_id]
+            today = local_date(now, contract.timezone)
+            crossing = _crossing(by_id[rule_id], found, contract, firing, today, now)
+            recorded[contract.id].append(await _record(conn, contract, by_id[rule_id], crossing))
+        for contract_id in recorded:
+            await bus.announce_alerts(conn, contract_id)
+    for contract_id, ids in recorded.items():
+        bus.publish_alerts(contract_id)
+        log.info('contract %s: %d alert(s) recorded', contract_id, len(ids))
+    return [alert for ids in recorded.values() for alert in ids]
 
 
 async def _flip(

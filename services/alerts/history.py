@@ -55,6 +55,12 @@ async def alert_history(
     return await _with_deliveries(contract_id, rows)
 
 
+async def latest_alert_ids(contract_id: int, limit: int = 30) -> tuple[int, ...]:
+    """The ids of the newest crossings of a contract, newest first (what the page's bell counts)."""
+    rows = await Alert.filter(contract_id=contract_id).order_by('-id').limit(limit).values_list('id', flat=True)
+    return tuple(int(str(row)) for row in rows)
+
+
 async def latest_alerts(contract_id: int, limit: int = 30) -> tuple[AlertInfo, ...]:
     """The newest crossings of a contract, whatever their date (the page's bell)."""
     rows = await Alert.filter(contract_id=contract_id).order_by('-id').limit(limit)

@@ -1,27 +1,29 @@
 """The live-update bus
 
-The ledger announces each committed change of a contract (usage, purchase, transfer) with the holders it touched;
-the live models of open contracts (``services.reading.live``) subscribe, recompute those holders, and tell their pages.
+The ledger announces each committed change of a contract (usage, purchase, transfer, a new team) with the holders it
+touched, on the signal ``ledger_changed``; the live models of open contracts (``services.reading.live``) and the
+alert evaluator listen, recompute those holders, and tell their pages.
 
-- SQLite (one process): ``publish`` after the commit tells this process's subscribers.
+- SQLite (one process): ``publish`` after the commit tells this process's listeners.
 - PostgreSQL (several processes): the write transaction itself runs ``pg_notify`` (delivered on commit, once per
   committed batch, carrying the contract id and the holder ids: ``"12:3,4"``). Every process LISTENs on a dedicated
-  connection, outside the pool, and tells its own subscribers. When that connection drops, it reconnects and sends
-  ``EVERYTHING``: every live model recomputes all its holders, since notifications may have been missed meanwhile.
+  connection, outside the pool (a ``Listener``, started by the app), and tells its own listeners. When that connection
+  drops, it reconnects and sends ``EVERYTHING``: every live model recomputes all its holders, since notifications may
+  have been missed meanwhile.
 """
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from nicegui import Event
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from services.infrastructure import database, tasks
+from services.infrastructure.signals import Signal
 
 CHANNEL = 'balances_ledger'
 ALERTS_CHANNEL = 'balances_alerts'  # payload: the contract id whose alert history grew
@@ -52,9 +54,9 @@ class Change:
         return cls(int(contract), frozenset(map(int, ids)) if ids else None)
 
 
-ledger_changed: Event[Change] = Event()
-alerts_changed: Event[int] = Event()
-_listener: 'Listener | None' = None
+# the process's two channels (like its loggers, they live as long as the process; what listens comes and goes)
+ledger_changed: Signal[Change] = Signal('ledger changes')
+alerts_changed: Signal[int] = Signal('alert histories')  # the contract id whose alert history grew
 
 
 async def announce(conn: BaseDBAsyncClient, contract_id: int, holders: Collection[int]) -> None:
@@ -65,8 +67,8 @@ async def announce(conn: BaseDBAsyncClient, contract_id: int, holders: Collectio
 
 
 def publish(contract_id: int, holders: Collection[int]) -> None:
-    """After a commit: tell this process's subscribers, unless the PostgreSQL listener will."""
-    if _listener is None:
+    """After a commit: tell this process's listeners (on PostgreSQL, the notification does: it reaches all)."""
+    if not database.is_postgres():
         ledger_changed.emit(Change(contract_id, frozenset(holders)))
 
 
@@ -77,29 +79,9 @@ async def announce_alerts(conn: BaseDBAsyncClient, contract_id: int) -> None:
 
 
 def publish_alerts(contract_id: int) -> None:
-    """After alerts were recorded: tell this process's pages, unless the PostgreSQL listener will."""
-    if _listener is None:
+    """After alerts were recorded: tell this process's pages (on PostgreSQL, the notification will)."""
+    if not database.is_postgres():
         alerts_changed.emit(contract_id)
-
-
-def subscribe(callback: Callable[[Change], Any]) -> None:
-    """Call ``callback`` with every change, for the life of the process (also when subscribed from a page)."""
-    ledger_changed.subscribe(callback, unsubscribe_on_delete=False)
-
-
-def unsubscribe(callback: Callable[[Change], Any]) -> None:
-    """Stop calling ``callback`` with changes."""
-    ledger_changed.unsubscribe(callback)
-
-
-def subscribe_alerts(callback: Callable[[int], Any]) -> None:
-    """Call ``callback`` with the id of each contract whose alert history grew (``EVERYTHING``: maybe any)."""
-    alerts_changed.subscribe(callback, unsubscribe_on_delete=False)
-
-
-def unsubscribe_alerts(callback: Callable[[int], Any]) -> None:
-    """Stop calling ``callback`` with alert changes."""
-    alerts_changed.unsubscribe(callback)
 
 
 class Listener:
@@ -160,19 +142,3 @@ class Listener:
             self.reconnects += 1
             ledger_changed.emit(Change(EVERYTHING))
             alerts_changed.emit(EVERYTHING)
-
-
-async def start_listener(db_url: str) -> None:
-    """On PostgreSQL, start this process's listener (the app's start-up calls it)."""
-    global _listener
-    if db_url.startswith('postgres'):
-        _listener = Listener(db_url)
-        await _listener.start()
-
-
-async def stop_listener() -> None:
-    """Stop this process's PostgreSQL listener, if it runs."""
-    global _listener
-    if _listener is not None:
-        await _listener.stop()
-        _listener = None

@@ -10,7 +10,7 @@ import contextlib
 import contextvars
 import os
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -121,6 +121,20 @@ def to_datetime(value: object) -> datetime:
     """A timestamp column's value as an aware ``datetime`` in UTC (SQLite returns it as ISO text)."""
     instant = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def micros(instant: datetime) -> int:
+    """An aware instant as whole microseconds since the epoch (exact: no float on the way), as the rollups store it."""
+    return (instant - EPOCH) // MICROSECOND
+
+
+def from_micros(value: int) -> datetime:
+    """Whole microseconds since the epoch as an aware UTC ``datetime``."""
+    return EPOCH + value * MICROSECOND
 
 
 MAX_PARAMETERS = 30_000  # under SQLite's 32,766 and PostgreSQL's 32,767 bound parameters per statement

@@ -110,11 +110,22 @@ def number(value: Decimal | int, lang: str) -> str:
     return str(QUANTITY.apply(value, _locale(lang)))
 
 
+def load_every_language() -> None:
+    """Read every language's catalogue and locale data now (the app's start: the first page of each language then
+    finds them ready, and a process holds them once, out of the cycle collector's sight)."""
+    for lang in LANGUAGES:
+        translations(lang)
+        percent(Decimal('0.5'), lang, green=True)
+        number(Decimal('1.5'), lang)
+        moment(datetime(2026, 1, 1, tzinfo=ZoneInfo('UTC')), lang, 'Europe/Paris')
+        short_day(date(2026, 1, 1), lang)
+
+
 def percent(share: Decimal, lang: str, *, green: bool) -> str:
     """A share as the locale writes percentages, with the decimals it takes never to read as the wrong side of 20 %
     (20.4 % available is healthy and must not show as "20 %", which is not)."""
     locale = locale_of(lang)
-    pattern = Locale.parse(locale).percent_formats[None].pattern
+    pattern = _locale(lang).percent_formats[None].pattern
     text = ''
     for decimals in range(5):
         form = pattern if not decimals else re.sub(r'0(\s*%)', '0.' + '0' * decimals + r'\1', pattern, count=1)
@@ -126,7 +137,7 @@ def percent(share: Decimal, lang: str, *, green: bool) -> str:
 
 def share(value: Decimal, lang: str) -> str:
     """A fraction as the locale writes a percentage, with up to 4 decimals (``0.125`` → ``12.5%``, ``12,5 %``)."""
-    pattern = Locale.parse(locale_of(lang)).percent_formats[None].pattern
+    pattern = _locale(lang).percent_formats[None].pattern
     return format_percent(value, format=re.sub(r'0(\s*%)', r'0.####\1', pattern, count=1), locale=locale_of(lang))
 
 

@@ -8,14 +8,14 @@ the same rows lock them in the same order and cannot deadlock.
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from uuid import uuid4
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import Contract, UsageEvent
 from services.domain.dates import local_date
-from services.infrastructure.database import insert_rows
+from services.infrastructure.database import insert_rows, micros
 from services.ingest.events import CheckedUsage
 
 DAY, MONTH = 1, 2  # the grains of the rollups
@@ -36,13 +36,6 @@ EVENT_COLUMNS = (
     'received_at',
 )
 ENTRY_COLUMNS = ('contract_id', 'holder_id', 'lot_id', 'kind', 'quantity', 'usage_event_id', 'created_at')
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-MICROSECOND = timedelta(microseconds=1)
-
-
-def micros(instant: datetime) -> int:
-    """An aware instant as whole microseconds since the epoch (exact: no float on the way)."""
-    return (instant - EPOCH) // MICROSECOND
 
 
 def _adding(table: str, keys: str, *columns: str) -> str:

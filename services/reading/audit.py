@@ -14,8 +14,9 @@ from services.accounts.contracts import get_contract
 from services.domain.dates import local_date
 from services.domain.quantity import to_units
 from services.infrastructure import database
-from services.ingest.rollups import DAY, MONTH, NO_TEAM, micros
-from services.reading.balances import contract_balances
+from services.infrastructure.database import micros
+from services.ingest.rollups import DAY, MONTH, NO_TEAM
+from services.reading.state import contract_balances
 
 Rollup = dict[tuple[object, ...], int]
 

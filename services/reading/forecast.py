@@ -21,16 +21,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from services.accounts.contracts import ContractInfo, get_contract
-from services.domain.dates import DateRange, local_date
-from services.domain.errors import UnknownTeam, WrongMode
+from services.accounts.contracts import ContractInfo
+from services.domain.dates import local_date
 from services.domain.quantity import SCALE, from_units
-from services.infrastructure import database
-from services.infrastructure.clock import resolve
 from services.ledger.allocation import LotState, allocate, consumption_order
-from services.reading.balances import holder_rows
-from services.reading.lots import read_lots
-from services.reading.usage import daily_trend
 
 WINDOW_DAYS = 28
 HORIZON_DAYS = 365
@@ -279,53 +273,3 @@ def _absorbable(target: HolderInput, like: LotState, units: int, today: date, ti
     extra = LotState(next_id, target.holder, units, units, like.purchased_at, like.expires_at)
     projection = project([*target.lots, extra], target.rate, today, timezone)
     return units - projection.leftover.get(extra.id, 0)
-
-
-async def rates(contract: ContractInfo, today: date) -> dict[int | None, int]:
-    """Units a day per team (Flex) or for the pool (``None``, cloud credits), from the last 28 complete days."""
-    window = DateRange(today - timedelta(days=WINDOW_DAYS), today - timedelta(days=1))
-    trend = await daily_trend(contract.id, window)
-    return {team: daily_rate(sum(int(value * SCALE) for value in values)) for team, values in trend.totals.items()}
-
-
-async def forecast_inputs(
-    contract: ContractInfo, now: datetime, *, known_rates: dict[int | None, int] | None = None
-) -> list[HolderInput]:
-    """Every holder's lots usable now and its rate (read, or ``known_rates`` — they change once a day), in the order
-    of the balances, read in one snapshot."""
-    today = local_date(now, contract.timezone)
-    async with database.snapshot() as conn:
-        holders = await holder_rows(conn, contract, None)
-        lots = await read_lots(contract)
-        per_day = known_rates if known_rates is not None else await rates(contract, today)
-    by_holder: dict[int, list[LotState]] = defaultdict(list)
-    for row in lots:
-        if row.lot.remaining > 0 and row.lot.expires_at > now:
-            by_holder[row.lot.holder_id].append(row.lot)
-    return [
-        HolderInput(holder, team, name, tuple(by_holder[holder]), per_day.get(team if contract.is_flex else None, 0))
-        for holder, team, name in holders
-    ]
-
-
-async def contract_forecast(
-    contract_id: int, *, team: int | None = None, now: datetime | None = None
-) -> ContractForecast:
-    """Every holder's forecast (one team's with ``team``) and the contract's transfer suggestions (Flex only; with
-    ``team``, those from or to it).
-
-    Refuses with ``UnknownContract``, ``UnknownTeam``, or ``WrongMode`` (``team`` given for cloud credits).
-    """
-    now = resolve(now)
-    contract = await get_contract(contract_id)
-    if team is not None and not contract.is_flex:
-        raise WrongMode('team', 'must be omitted: shared cloud credits are held by the contract')
-    inputs = await forecast_inputs(contract, now)
-    if team is not None and team not in {holder.team for holder in inputs}:
-        raise UnknownTeam(team)
-    today = local_date(now, contract.timezone)
-    shown = [holder_forecast(h, today, contract.timezone) for h in inputs if team is None or h.team == team]
-    found = suggestions(inputs, now, contract.timezone) if contract.is_flex else ()
-    if team is not None:
-        found = tuple(s for s in found if team in (s.from_team, s.to_team))
-    return ContractForecast(contract, now, tuple(shown), found)

@@ -1,306 +1,249 @@
-"""Live models of the contracts open pages show: one computation per contract per change, shared by every page
+"""Live models of the contracts open pages show, kept current by one coalescing pass for the whole process
 
-A page acquires its contract's model and releases it when it closes; the first acquirer loads it (every holder's
-balance and 90-day trend). A ledger change (``services.infrastructure.bus``) marks the holders it touched. A flush,
-``DELAY`` seconds after the first change of a burst and at most once every ``INTERVAL`` seconds, recomputes those
-holders only — a fixed number of queries, whatever the number of pages — and hands the new values to the model's
-listeners; the last change is always flushed. A sweep recomputes every holder once a minute, at the next lot
-expiry and at midnight (contract time): time alone moves expiries and the 90-day window.
+A page acquires its contract's model and releases it when it closes. A ledger change (``bus.ledger_changed``) marks
+the holders it touched, of whatever contract. One pass — ``DELAY`` after the first change of a burst, and at least
+``INTERVAL`` after the previous pass (longer when reading took long: a flood of changes costs the pages a bounded
+share of the database) — reads every marked holder of every open contract in one snapshot
+(``reading.state.read_states``: a fixed number of statements, however many contracts) and sends each contract's new
+states to its listeners (``LiveContract.updates``). A contract's first load is such a pass too, so that twenty
+contracts opened at once are read together.
+
+Time moves numbers too: a lot expires, usage leaves the 90-day window, usage dated ahead arrives, the day turns in the
+contract's time zone. Each such moment is scheduled for the holders it concerns (the day's turn: the whole contract)
+and read then; nothing is found by sweeping. The transfer suggestions follow the numbers, for the Flex contracts
+whose holders changed (only the pairs of teams a change touched are projected again: ``forecast.suggestions``).
 """
 
 import asyncio
-import contextlib
-import contextvars
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from services.accounts.contracts import ContractInfo, get_contract
-from services.domain.dates import DateRange, local_date, start_of_day
+from services.accounts.contracts import ContractInfo
+from services.domain.dates import local_date
+from services.domain.errors import UnknownContract
 from services.infrastructure import bus, diagnostics, tasks
-from services.infrastructure.clock import utcnow
-from services.reading.balances import ContractBalances, HolderBalance, contract_balances
-from services.reading.forecast import HolderForecast, Suggestion, forecast_inputs, holder_forecast, rates, suggestions
-from services.reading.usage import DailyTrend, daily_trend
+from services.infrastructure.clock import Clock
+from services.infrastructure.signals import Signal
+from services.reading.balances import HolderBalance
+from services.reading.forecast import Suggestion, suggestions
+from services.reading.moments import Marks, Moments, add_mark
+from services.reading.state import TREND_DAYS, ContractState, HolderState, read_states
 
-DELAY = 0.05  # seconds from the first change of a burst to its flush
-INTERVAL = 0.25  # seconds between two flushes of one contract, at least
-BUSY_SHARE = 3.0  # a flush that took t seconds is followed by at least 3 t of rest
-SWEEP = 60.0  # seconds between two recomputations of every holder, at most
-TREND_DAYS = 90
+DELAY = 0.05  # seconds from the first change of a burst to its pass
+INTERVAL = 0.25  # seconds between two passes, at least
+BUSY_SHARE = 3.0  # a pass that read for t seconds is followed by at least 3 t of rest
 log = logging.getLogger('balances.live')
 
 
 @dataclass(frozen=True)
 class LiveUpdate:
-    """What a flush recomputed: ``balances`` of the holders it touched (all of them when ``full``), their trends
-    over ``trend.days`` and their forecasts; ``suggestions`` are the contract's, whenever they changed."""
+    """What a pass read of one contract: the states of the holders it touched (every holder, when ``full``: a first
+    load, a new day), with their trends; ``suggestions`` whenever they changed (an update may carry only those)."""
 
-    full: bool
-    balances: tuple[HolderBalance, ...]
-    trend: DailyTrend
+    contract: ContractInfo
     as_of: datetime
-    forecasts: dict[int, HolderForecast] = field(default_factory=dict)
+    full: bool
+    holders: tuple[HolderState, ...]
     suggestions: tuple[Suggestion, ...] | None = None  # None: unchanged
-
-
-Listener = Callable[[LiveUpdate], Awaitable[None] | None]
 
 
 @dataclass
 class Stats:
     changes: int = 0  # ledger changes received
-    flushes: int = 0
-    holders: int = 0  # holder recomputations
-    seconds: float = 0.0  # time spent recomputing
+    flushes: int = 0  # passes that read
+    holders: int = 0  # holder states read
+    seconds: float = 0.0  # time spent reading
 
 
-@dataclass
 class LiveContract:
-    """The current numbers of one contract, kept up to date for every page that shows it."""
+    """The current numbers of one open contract, for every page that shows it."""
 
-    contract: ContractInfo
-    balances: dict[int, HolderBalance] = field(default_factory=dict)  # by holder id, in page order
-    trend: DailyTrend = field(default_factory=lambda: DailyTrend((), {}))
-    as_of: datetime = field(default_factory=utcnow)
-    users: int = 0
-    forecasts: dict[int, HolderForecast] = field(default_factory=dict)  # by holder id
-    suggestions: tuple[Suggestion, ...] = ()
-    stats: Stats = field(default_factory=Stats)
-    _rates: dict[int | None, int] = field(default_factory=dict)
-    _rates_day: date | None = None
-    _listeners: list[Listener] = field(default_factory=list)
-    _dirty: set[int] | None = field(default_factory=set)  # None: every holder
-    _wake: asyncio.Event = field(default_factory=asyncio.Event)
-    _task: asyncio.Task[None] | None = None
-    _next_sweep: float = 0.0
-    _suggest_due: bool = False  # the first load left the suggestions to the next flush
-    _flushing: bool = False  # a flush has taken the marked holders and not yet handed them to the listeners
+    def __init__(self, contract_id: int) -> None:
+        self.id = contract_id
+        self.contract: ContractInfo | None = None
+        self.states: dict[int, HolderState] = {}  # by holder id
+        self.suggestions: tuple[Suggestion, ...] = ()
+        self.as_of: datetime | None = None
+        self.today: date | None = None
+        self.updates: Signal[LiveUpdate] = Signal(f'contract {contract_id}')
+        self.users = 0
+        self.loaded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    @property
+    def ordered(self) -> tuple[HolderState, ...]:
+        """Every holder's state, in the order of the page (by team name)."""
+        return tuple(sorted(self.states.values(), key=lambda s: (s.balance.team_name or '', s.balance.team or 0)))
 
     @property
     def holders(self) -> tuple[HolderBalance, ...]:
-        return tuple(self.balances.values())
+        return tuple(state.balance for state in self.ordered)
 
     @property
-    def idle(self) -> bool:
-        """Whether every change it was told of has been read and handed to its listeners."""
-        return not (self._flushing or self._wake.is_set() or self._dirty is None or self._dirty or self._suggest_due)
+    def days(self) -> tuple[date, ...]:
+        """The days of the trend lines, today last."""
+        if self.today is None:
+            return ()
+        return tuple(self.today - timedelta(days=n) for n in range(TREND_DAYS - 1, -1, -1))
 
-    def listen(self, listener: Listener) -> None:
-        self._listeners.append(listener)
+    def state_of(self, team: int | None) -> HolderState:
+        return next(state for state in self.states.values() if state.team == team)
 
-    def unlisten(self, listener: Listener) -> None:
-        with contextlib.suppress(ValueError):
-            self._listeners.remove(listener)
-
-    def mark(self, holders: frozenset[int] | None) -> None:
-        """Note holders whose numbers changed (``None``: all); a flush follows."""
-        self.stats.changes += 1
-        if holders is None or self._dirty is None:
-            self._dirty = None
+    def apply(self, read: ContractState) -> LiveUpdate:
+        """Take a pass's read; what to tell the listeners."""
+        self.contract, self.as_of = read.contract, read.as_of
+        if read.complete:  # a first load, a new day (its scheduled moment reads the whole contract)
+            self.today = local_date(read.as_of, read.contract.timezone)
+            self.states = {state.holder: state for state in read.holders}
         else:
-            self._dirty |= holders
-        self._wake.set()
-
-    async def load(self) -> None:
-        """Read every holder; the transfer suggestions (every pair of teams: most of a first load's time) follow in
-        the first flush, so that the first page shows its numbers without waiting for them."""
-        with diagnostics.origin('live'):
-            update = await self._recompute(None, suggest=False)
-        if update is not None:
-            await self._publish(update)
-        self._suggest_due = self.contract.is_flex
-        if self._suggest_due:
-            self._wake.set()
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f'live contract {self.contract.id}')
-
-    async def stop(self) -> None:
-        await tasks.cancel(self._task)
-
-    async def _run(self) -> None:
-        while True:
-            timeout = max(0.0, self._next_sweep - time.monotonic())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            if not self._wake.is_set():  # the sweep is due
-                self._dirty = None
-            await asyncio.sleep(DELAY)  # let the rest of a burst arrive
-            self._wake.clear()
-            dirty, self._dirty = self._dirty, set()
-            self._flushing = True
-            started = time.monotonic()
-            try:
-                with diagnostics.origin('live'):
-                    update = await self._recompute(dirty)
-            except Exception:  # a failed read must not end the live updates: the next change or sweep retries
-                log.exception('live update of contract %s failed', self.contract.id)
-                self._dirty, update = None, None
-            reading = time.monotonic() - started
-            try:
-                if update is not None:
-                    await self._publish(update)
-            finally:
-                self._flushing = False
-            # at least INTERVAL between flushes, and never more than a quarter of the time reading: a flood of
-            # changes (bulk ingestion) costs its pages a bounded share of the database, whatever its size; what the
-            # pages' delivery costs is not part of it (it grows with the pages, and would slow every page down)
-            await asyncio.sleep(max(INTERVAL - (time.monotonic() - started), BUSY_SHARE * reading))
-
-    async def _recompute(self, dirty: set[int] | None, *, suggest: bool = True) -> LiveUpdate | None:
-        """Read again the ``dirty`` holders (all of them for ``None``, or on a new day); what changed, to publish."""
-        started = time.perf_counter()
-        now = utcnow()
-        today = local_date(now, self.contract.timezone)
-        full = dirty is None or not self.trend.days or self.trend.days[-1] != today
-        if not full and not dirty:
-            return await self._suggest(now) if self._suggest_due else None
-        read = await contract_balances(self.contract.id, now=now, holders=None if full else dirty)
-        teams = None if full else {b.team for b in read.balances if b.team is not None}
-        trend = await daily_trend(self.contract.id, DateRange.last_days(today, TREND_DAYS), teams=teams, now=now)
-        if full:
-            self.balances = {balance.holder: balance for balance in read.balances}
-            self.trend = trend
-        else:
-            self.balances.update((balance.holder, balance) for balance in read.balances)
-            self.trend = DailyTrend(trend.days, {**self.trend.totals, **trend.totals})
-        if self._rates_day != today:  # the rates of the last 28 complete days change once a day
-            self._rates, self._rates_day = await rates(self.contract, today), today
-        inputs = await forecast_inputs(self.contract, now, known_rates=self._rates)
-        touched = {balance.holder for balance in read.balances}
-        forecasts = {
-            holder.holder: holder_forecast(holder, today, self.contract.timezone)
-            for holder in inputs
-            if holder.holder in touched
-        }
-        self.forecasts.update(forecasts)
-        found = suggestions(inputs, now, self.contract.timezone) if self.contract.is_flex and suggest else ()
-        if suggest:
-            self._suggest_due = False
-        changed = found != self.suggestions
-        self.suggestions = found
-        self.as_of = now
-        self._schedule_sweep(read, today, full)
-        self.stats.flushes += 1
-        self.stats.holders += len(read.balances)
-        self.stats.seconds += time.perf_counter() - started
-        return LiveUpdate(full, read.balances, trend, now, forecasts, found if changed or full else None)
-
-    async def _suggest(self, now: datetime) -> LiveUpdate | None:
-        """The suggestions alone, when the first load left them for later: an update with no holder in it."""
-        self._suggest_due = False
-        inputs = await forecast_inputs(self.contract, now, known_rates=self._rates)
-        found = suggestions(inputs, now, self.contract.timezone)
-        if found == self.suggestions:
-            return None
-        self.suggestions = found
-        return LiveUpdate(False, (), self.trend, self.as_of, {}, found)
-
-    async def _publish(self, update: LiveUpdate) -> None:
-        for listener in list(self._listeners):
-            try:
-                result = listener(update)
-                if result is not None:
-                    await result
-            except Exception:
-                log.exception('a listener of contract %s failed', self.contract.id)
-
-    def _schedule_sweep(self, read: ContractBalances, today: date, full: bool) -> None:
-        """The next full recomputation: in a minute, or at the next lot expiry or midnight if sooner."""
-        due = [read.next_expiry_at] if read.next_expiry_at else []
-        if full:
-            due += [
-                read.as_of + timedelta(seconds=SWEEP),
-                start_of_day(today + timedelta(days=1), self.contract.timezone),
-            ]
-        if not due:
-            return
-        candidate = time.monotonic() + max(0.0, (min(due) - read.as_of).total_seconds())
-        self._next_sweep = candidate if full else min(self._next_sweep, candidate)
+            self.states.update((state.holder, state) for state in read.holders)
+        return LiveUpdate(read.contract, read.as_of, read.complete, read.holders)
 
 
 class LiveContracts:
-    """The live models of this process, one per contract shown, shared by all the pages showing it."""
+    """The live models of this process, one per contract shown, kept current by one pass."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self.models: dict[int, LiveContract] = {}
-        self.retired = Stats()  # the figures of the models already released
-        self._loading: dict[int, asyncio.Future[LiveContract]] = {}
-        self._context = contextvars.copy_context()
+        self.clock = clock or Clock()
+        self.stats = Stats()
+        self._dirty: Marks = {}
+        self._moments = Moments()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._reading = False
+        self._unsubscribe: Callable[[], None] = lambda: None
+
+    @property
+    def next_moment(self) -> datetime | None:
+        """The next instant time alone changes a number it shows."""
+        return self._moments.next()
+
+    def wake(self) -> None:
+        """Look again at the clock and the marks (after a test moved its clock)."""
+        self._wake.set()
 
     def start(self) -> None:
-        """Follow the ledger's changes (the app's start-up calls it, with the database of this run open)."""
-        # the models belong to this run of the app, not to the page that first asked for one: they load and live in
-        # the context (the database) of the run's start, whatever the context of that page's request
-        self._context = contextvars.copy_context()
-        bus.subscribe(self.on_change)
+        """Follow the ledger's changes and keep the open contracts current (the app's start-up calls it)."""
+        self._unsubscribe = bus.ledger_changed.subscribe(self.on_change)
+        self._task = asyncio.create_task(self._run(), name='live contracts')
+
+    async def close(self) -> None:
+        self._unsubscribe()
+        await tasks.cancel(self._task)
+        for model in self.models.values():
+            if not model.loaded.done():
+                model.loaded.cancel()
+        self.models.clear()
+
+    @property
+    def idle(self) -> bool:
+        """Whether every change it was told of has been read and sent to the listeners."""
+        return not (self._reading or self._dirty or self._wake.is_set())
 
     async def acquire(self, contract_id: int) -> LiveContract:
-        """The contract's live model, loaded by the first page that asks; release it when the page closes."""
+        """The contract's live model, read by the next pass if no page had it; release it when the page closes.
+        Raises ``UnknownContract`` for a contract that does not exist."""
         model = self.models.get(contract_id)
         if model is None:
-            if contract_id not in self._loading:
-                loop = asyncio.get_running_loop()
-                self._loading[contract_id] = loop.create_task(self._load(contract_id), context=self._context.copy())
-            try:
-                model = await asyncio.shield(self._loading[contract_id])
-            finally:
-                if self._loading.get(contract_id) is not None and self._loading[contract_id].done():
-                    self._loading.pop(contract_id, None)
+            model = self.models[contract_id] = LiveContract(contract_id)
+            self.mark(contract_id, None)
         model.users += 1
+        try:
+            await asyncio.shield(model.loaded)
+        except BaseException:
+            self.release(contract_id)
+            raise
         return model
 
-    async def _load(self, contract_id: int) -> LiveContract:
-        model = LiveContract(await get_contract(contract_id))
-        await model.load()
-        model.start()
-        self.models[contract_id] = model
-        return model
-
-    async def release(self, contract_id: int) -> None:
+    def release(self, contract_id: int) -> None:
         model = self.models.get(contract_id)
-        if model is None:
-            return
-        model.users -= 1
-        if model.users <= 0:
-            del self.models[contract_id]
-            await self._retire(model)
+        if model is not None:
+            model.users -= 1
+            if model.users <= 0:
+                del self.models[contract_id]
+                self._dirty.pop(contract_id, None)
+                self._moments.forget(contract_id)
 
     def on_change(self, change: bus.Change) -> None:
         if change.contract_id == bus.EVERYTHING:
-            for model in self.models.values():
-                model.mark(None)
-        elif changed := self.models.get(change.contract_id):
-            changed.mark(change.holders)
+            for contract_id in self.models:
+                self.mark(contract_id, None)
+        elif change.contract_id in self.models:
+            self.mark(change.contract_id, change.holders)
 
-    async def _retire(self, model: LiveContract) -> None:
-        await model.stop()
-        for name in ('changes', 'flushes', 'holders', 'seconds'):
-            setattr(self.retired, name, getattr(self.retired, name) + getattr(model.stats, name))
+    def mark(self, contract_id: int, holders: frozenset[int] | set[int] | None) -> None:
+        """Note holders of a contract whose numbers changed (``None``: all of them); a pass follows."""
+        self.stats.changes += 1
+        add_mark(self._dirty, contract_id, holders)
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            await self.clock.wait(self._moments.next(), self._wake)
+            marks, due = self._moments.due(self.clock.now())
+            for contract_id, holders in marks.items():
+                self.mark(contract_id, holders)
+            if not self._dirty:
+                self._wake.clear()
+                continue
+            await asyncio.sleep(DELAY)  # let the rest of a burst arrive
+            self._wake.clear()
+            started = time.monotonic()
+            try:
+                with diagnostics.origin('live'):
+                    await self.flush(due)
+            except Exception:  # a failed read must not end the live updates: the next change retries
+                log.exception('a live pass failed')
+            reading = time.monotonic() - started
+            await asyncio.sleep(max(INTERVAL - reading, BUSY_SHARE * reading))
+
+    async def flush(self, due: datetime | None = None) -> None:
+        """Read every marked holder in one snapshot and send each contract's update (``due``: the latest scheduled
+        moment this pass serves, so that a timer firing a hair early still reads what changed at it)."""
+        dirty, self._dirty = self._dirty, {}
+        wanted = {contract: holders for contract, holders in dirty.items() if contract in self.models}
+        if not wanted:
+            return
+        self._reading = True
+        started = time.perf_counter()
+        try:
+            now = max(self.clock.now(), due) if due else self.clock.now()
+            known = {c: model.contract for c, model in self.models.items() if c in wanted and model.contract}
+            read = await read_states(wanted, now=now, contracts=known)
+            self.stats.flushes += 1
+            self.stats.holders += sum(len(state.holders) for state in read.values())
+            self.stats.seconds += time.perf_counter() - started
+            changed = []
+            for contract_id in wanted:
+                model = self.models.get(contract_id)
+                if model is None:
+                    continue
+                if contract_id not in read:
+                    if not model.loaded.done():
+                        model.loaded.set_exception(UnknownContract(contract_id))
+                    continue
+                update = model.apply(read[contract_id])
+                self._moments.note(read[contract_id])
+                if not model.loaded.done():
+                    model.loaded.set_result(None)
+                await model.updates.send(update)
+                if model.contract and model.contract.is_flex and update.holders:
+                    changed.append(model)
+            for model in changed:  # the numbers first, everywhere; then what they suggest
+                await self._suggest(model, now)
+        finally:
+            self._reading = False
+
+    async def _suggest(self, model: LiveContract, now: datetime) -> None:
+        if model.contract is None or self.models.get(model.id) is not model:
+            return
+        found = suggestions([state.input for state in model.ordered], now, model.contract.timezone)
+        if found != model.suggestions:
+            model.suggestions = found
+            await model.updates.send(LiveUpdate(model.contract, now, False, (), found))
 
     def totals(self) -> Stats:
-        """The figures of every model of this process, retired or live."""
-        total = Stats(**vars(self.retired))
-        for model in self.models.values():
-            for name in ('changes', 'flushes', 'holders', 'seconds'):
-                setattr(total, name, getattr(total, name) + getattr(model.stats, name))
-        return total
-
-    async def close(self) -> None:
-        bus.unsubscribe(self.on_change)
-        # a model still loading for a page that has gone stops before the database closes, and is not handed to a
-        # page of the next start
-        loading = list(self._loading.values())
-        self._loading.clear()
-        for future in loading:
-            future.cancel()
-        await asyncio.gather(*loading, return_exceptions=True)
-        for model in list(self.models.values()):
-            await self._retire(model)
-        self.models.clear()
-
-
-registry = LiveContracts()
+        return replace(self.stats)

@@ -21,7 +21,7 @@ from services.domain.errors import InvalidInput, UnknownTeam
 from services.domain.quantity import from_units
 from services.infrastructure import database
 from services.infrastructure.clock import resolve
-from services.ingest.rollups import DAY, MONTH, NO_TEAM, micros
+from services.ingest.rollups import DAY, MONTH, NO_TEAM
 
 By = Literal['product', 'user', 'day', 'team']
 BY_VALUES: tuple[By, ...] = ('product', 'user', 'day', 'team')
@@ -246,73 +246,3 @@ def _bucket(day: date, date_range: DateRange, monthly: bool) -> date:
     if not monthly:
         return day
     return max(day.replace(day=1), date_range.start)
-
-
-async def distinct_usage_90_days(
-    contract: ContractInfo, now: datetime, holders: Collection[int] | None = None
-) -> dict[int, tuple[int, int]]:
-    """Distinct (products, users) per holder id among events whose ``occurred_at`` lies in (now − 90 days, now].
-
-    Reads the last time each key was seen per holder (O(keys)), and the few events that arrived dated ahead of
-    their arrival; ``holders`` limits the read to those holders.
-    """
-    conn = database.connection()
-    params: list[object] = [contract.id, micros(now - WINDOW), micros(now)]
-    marks = [database.mark(conn, number) for number in (1, 2, 3)]
-    only = ''
-    if holders is not None:
-        if not holders:
-            return {}
-        chosen = [database.mark(conn, number) for number in range(4, 4 + len(holders))]
-        params += sorted(holders)
-        only = f' AND holder_id IN ({", ".join(chosen)})'
-    window = f'contract_id = {marks[0]}{only}'
-    sql = (
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        'SELECT holder_id, kind, COUNT(*) AS keys FROM ('  # noqa: S608
-        f'SELECT holder_id, kind, key FROM usage_seen WHERE {window} '
-        f'AND last_at > {marks[1]} AND last_at <= {marks[2]} '
-        f"UNION SELECT holder_id, 'p', product FROM usage_ahead WHERE {window} "
-        f'AND occurred_at > {marks[1]} AND occurred_at <= {marks[2]} '
-        f"UNION SELECT holder_id, 'u', user_name FROM usage_ahead WHERE {window} "
-        f'AND occurred_at > {marks[1]} AND occurred_at <= {marks[2]}'
-        ') AS seen GROUP BY holder_id, kind'
-    )
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for row in await conn.execute_query_dict(sql, params):
-        counts[row['holder_id']][0 if row['kind'] == 'p' else 1] = int(row['keys'])
-    return {holder: (products, users) for holder, (products, users) in counts.items()}
-
-
-@dataclass(frozen=True)
-class DailyTrend:
-    """Daily totals over a range, per team (Flex), or for the whole contract under ``None`` (cloud credits)."""
-
-    days: tuple[date, ...]
-    totals: dict[int | None, tuple[Decimal, ...]]
-
-    def of(self, team: int | None) -> tuple[Decimal, ...]:
-        return self.totals.get(team, tuple(Decimal(0) for _ in self.days))
-
-
-async def daily_trend(
-    contract_id: int,
-    date_range: DateRange | None = None,
-    *,
-    teams: Collection[int] | None = None,
-    now: datetime | None = None,
-) -> DailyTrend:
-    """Every card's trend line in one query: usage per day and team (Flex), or per day for the pool (cloud
-    credits). ``teams`` limits a Flex read to those teams."""
-    contract = await get_contract(contract_id)
-    date_range = _default_range(contract, date_range, now)
-    keys = await _team_keys(contract, None) if teams is None or not contract.is_flex else sorted(teams)
-    query = _Query(database.connection(), contract_id, keys)
-    union = query.union(TOTALS, [(DAY, date_range.start, date_range.end)], 'day, team_key, quantity')
-    cells: dict[int | None, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for row in await query.rows(union):
-        team_key = row['team_key'] if contract.is_flex else None
-        cells[team_key][database.to_date(row['day'])] += int(row['quantity'])
-    days = date_range.dates()
-    totals = {team: tuple(from_units(by_day[d]) for d in days) for team, by_day in cells.items()}
-    return DailyTrend(tuple(days), totals)

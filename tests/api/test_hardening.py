@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from services import ledger
-from services.reading.balances import contract_balances
 from services.reading.exports import cell
+from services.reading.state import contract_balances
 from tests.api.conftest import OPERATOR, Tenant, event, provision
 from tests.helpers import buy, flex_contract
 from tests.test_main import OPERATOR_KEY, empty_app, running

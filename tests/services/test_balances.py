@@ -3,7 +3,8 @@
 from datetime import UTC, date, datetime, timedelta
 
 from services import ledger
-from services.reading.balances import contract_balances, health
+from services.reading.balances import health
+from services.reading.state import contract_balances
 from tests.helpers import DAY, NOW, buy, cloud_contract, flex_contract, use
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from services import ledger
 from services.domain.errors import InsufficientBalance
 from services.reading.audit import check_ledger
-from services.reading.balances import contract_balances
+from services.reading.state import contract_balances
 from tests.helpers import NOW, buy, flex_contract, use
 
 RACERS = 50

@@ -7,7 +7,7 @@ from services import demo
 from services.accounts import admins
 from services.accounts.contracts import list_contracts, list_teams
 from services.reading.audit import check_ledger
-from services.reading.balances import contract_balances
+from services.reading.state import contract_balances
 from services.reading.timeline import token_events
 from services.reading.usage import usage_breakdown
 from tests.helpers import NOW

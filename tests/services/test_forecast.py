@@ -13,15 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services import ledger
-from services.accounts.contracts import get_contract
 from services.domain.errors import UnknownTeam, WrongMode
 from services.infrastructure.database import close_database, open_database
 from services.ledger.allocation import LotState
 from services.reading import forecast as forecasting
 from services.reading import live
-from services.reading.forecast import HolderInput, contract_forecast, daily_rate, project, suggestions
+from services.reading.forecast import HolderInput, daily_rate, project, suggestions
+from services.reading.state import contract_forecast
 from tests.conftest import fresh_sqlite, truncate_all
-from tests.helpers import DAY, NOW, buy, cloud_contract, flex_contract, use
+from tests.helpers import DAY, NOW, MovedClock, buy, cloud_contract, flex_contract, until, use
 
 LONG_AGO = NOW - 40 * DAY
 
@@ -144,33 +144,31 @@ async def test_a_suggestion_moves_what_one_team_wastes_to_one_that_runs_short(db
     assert sum(h.expires_unused_total for h in after.holders) == before_total - 190
 
 
-async def test_a_live_model_shows_its_numbers_at_once_and_its_suggestions_in_the_next_flush(
-    db: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every pair of teams is weighed for the suggestions (most of a first load's time): the first page of a
-    contract gets its numbers without waiting for them."""
+async def test_a_live_model_shows_its_numbers_first_and_its_suggestions_after_them(db: str) -> None:
+    """Every pair of teams is weighed for the suggestions (most of a first load's time): the numbers of every
+    contract a pass read go to the pages before any suggestion is computed."""
     contract, teams = await wasting_and_running_short()
-    monkeypatch.setattr(live, 'utcnow', lambda: NOW)
-    model = live.LiveContract(await get_contract(contract))
+    models = live.LiveContracts(MovedClock(NOW))
     updates: list[live.LiveUpdate] = []
-    model.listen(updates.append)
-    await model.load()
-    assert len(model.balances) == 2
-    assert model.suggestions == ()
-    model.start()
+    models.start()
     try:
-        async with asyncio.timeout(5):
-            while not model.suggestions:  # noqa: ASYNC110 - the model's own flush, no event to wait on
-                await asyncio.sleep(0.01)
+        acquiring = asyncio.create_task(models.acquire(contract))
+        await asyncio.sleep(0)  # the model exists as soon as it is asked for; the pass reads it
+        models.models[contract].updates.subscribe(updates.append)
+        model = await acquiring
+        assert len(model.holders) == 2
+        await until(lambda: model.suggestions)
     finally:
-        await model.stop()
+        await models.close()
     (suggestion,) = model.suggestions
     assert (suggestion.from_team, suggestion.to_team, suggestion.quantity) == (
         teams['Fluides'],
         teams['Architecture'],
         190,
     )
-    assert (updates[-1].balances, updates[-1].suggestions) == ((), model.suggestions)  # no card to redraw
+    first, last = updates[0], updates[-1]
+    assert (len(first.holders), first.suggestions) == (2, None)  # the numbers, without waiting for the suggestions
+    assert (last.holders, last.suggestions) == ((), model.suggestions)  # then the suggestions, with no card to redraw
 
 
 def test_suggestions_remembered_by_pair_are_those_computed_afresh_after_a_change() -> None:

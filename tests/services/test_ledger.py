@@ -21,7 +21,7 @@ from services.domain.errors import (
 )
 from services.domain.quantity import from_units
 from services.reading.audit import check_ledger
-from services.reading.balances import contract_balances
+from services.reading.state import contract_balances
 from tests.helpers import DAY, NOW, buy, cloud_contract, dec, flex_contract, snapshot, use
 
 

@@ -31,7 +31,7 @@ from services.domain.errors import InsufficientBalance
 from services.domain.quantity import from_units
 from services.infrastructure.database import close_database, open_database
 from services.reading.audit import check_ledger
-from services.reading.balances import contract_balances
+from services.reading.state import contract_balances
 from tests.conftest import fresh_sqlite, truncate_all
 from tests.helpers import NOW, flex_contract, snapshot, use
 

@@ -19,7 +19,7 @@ from services.domain.errors import InsufficientBalance
 from services.infrastructure import coordination, database
 from services.infrastructure.database import close_database, open_database, tortoise_config
 from services.reading.audit import check_ledger
-from services.reading.balances import contract_balances
+from services.reading.state import contract_balances
 from services.reading.usage import usage_breakdown
 from tests.conftest import truncate_all
 from tests.helpers import DAY, NOW, buy, flex_contract, use

@@ -6,8 +6,8 @@ from models import Transfer
 from services import ledger
 from services.domain.errors import InvalidInput, NothingToUndo
 from services.reading.audit import check_ledger
-from services.reading.balances import contract_balances
 from services.reading.lots import contract_lots
+from services.reading.state import contract_balances
 from services.reading.timeline import token_events
 from tests.helpers import DAY, NOW, buy, flex_contract, use
 

@@ -19,7 +19,9 @@ from services import ledger
 from services.accounts import admins, contracts, sessions
 from services.infrastructure.clock import utcnow
 from services.ingest.events import UsageInput
-from ui.board import BalanceBoard, Card, card_key
+from ui.board import BalanceBoard
+from ui.cards import FIELDS, CardView, card_key
+from ui.header import AppHeader
 
 PASSWORD = 'a long enough password'
 
@@ -111,9 +113,16 @@ async def enter_as(user: User, email: str = 'admin@example.com') -> None:
     await user.open(f'/auth/enter?ticket={result.ticket}')
 
 
+HEADER_EVENTS = {'lang': 'language', 'contract': 'contract'}  # the header's choices, drawn by its own browser code
+
+
 def choose(user: User, marker: str, value: object) -> None:
     """Pick an option of a toggle or select by value (the simulated user cannot click toggle options, and a
-    select option whose label also stands elsewhere on the page is ambiguous to it)."""
+    select option whose label also stands elsewhere on the page is ambiguous to it); the header's language and
+    contract as its browser code reports them."""
+    if marker in HEADER_EVENTS:
+        user.find(AppHeader).trigger(HEADER_EVENTS[marker], value)
+        return
     element = next(iter(user.find(marker=marker).elements))
     assert user.client is not None
     with user.client:
@@ -126,14 +135,18 @@ async def open_board(user: User) -> BalanceBoard:
     return next(iter(user.find(BalanceBoard).elements))
 
 
-def card(board: BalanceBoard, team: int | None) -> Card:
+def card(board: BalanceBoard, team: int | None) -> CardView:
     return board.card(team)
 
 
 def card_text(board: BalanceBoard, team: int | None) -> str:
     """Everything a person reads on one card, as the board draws it."""
     shown = board.card(team)
-    texts = [value for key, value in shown.items() if isinstance(value, str) and key not in ('health',)]
+    texts = [
+        value
+        for key in FIELDS
+        if isinstance(value := getattr(shown, key), str) and key not in ('health', 'trend', 'trend_text', 'expiry_sort')
+    ]
     labels = board.view.labels
     return ' '.join([*texts, labels['available'], labels['used'], labels['total']])
 
@@ -157,3 +170,22 @@ def current_board(user: User) -> BalanceBoard | None:
     except AssertionError:  # the simulated user's find insists on finding something
         return None
     return next(iter(found), None)
+
+
+def header(user: User) -> AppHeader:
+    """The page's header (drawn by its own browser code from its props)."""
+    return next(iter(user.find(AppHeader).elements))
+
+
+async def sees_title(user: User, title: str) -> None:
+    """Wait until the page's header shows the product's name as ``title`` (the page is in that language)."""
+    await until(lambda: user.client is not None and header(user).props.get('title') == title)
+
+
+def bell(user: User) -> dict[str, str]:
+    """The bell as the header draws it: its unread count (empty: none) and its name."""
+    return dict(header(user).props['bell'])
+
+
+def click_bell(user: User) -> None:
+    user.find(AppHeader).trigger('bell')

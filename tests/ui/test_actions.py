@@ -13,7 +13,7 @@ from services import ledger
 from services.domain.dates import local_date
 from services.infrastructure.clock import utcnow
 from services.ingest.events import UsageInput
-from tests.ui.conftest import Seeded, act, card, choose, open_board, sign_in, until
+from tests.ui.conftest import Seeded, act, card, choose, open_board, sees_title, sign_in, until
 from ui.board import BalanceBoard
 
 
@@ -85,12 +85,12 @@ async def test_assign_previews_asks_then_moves_and_can_be_undone(user: User, see
     user.find(marker='assign-confirm').click()
     await user.should_see(marker='assign-done')
     board = await open_board(user)
-    await until(lambda: card(board, seeded.teams['Empty'])['available'] == '1,000')
+    await until(lambda: card(board, seeded.teams['Empty']).available == '1,000')
     transfer = await Transfer.get()
     assert transfer.made_by == 'admin@example.com'
     user.find(marker='assign-undo').click()
-    await until(lambda: card(board, seeded.teams['Empty'])['available'] == '0')
-    assert card(board, seeded.teams['Architecture'])['available'] == '1,000'
+    await until(lambda: card(board, seeded.teams['Empty']).available == '0')
+    assert card(board, seeded.teams['Architecture']).available == '1,000'
     undone = await Transfer.filter(undoes_id=transfer.id).get()
     assert undone.quantity == 10_000_000  # the same lots back, recorded as a new transfer
 
@@ -112,7 +112,7 @@ async def test_a_french_quantity_is_read_the_french_way(user: User, seeded: Seed
     await sign_in(user)
     await open_board(user)
     choose(user, 'lang', 'fr')
-    await user.should_see('Soldes')
+    await sees_title(user, 'Soldes')
     board = await open_board(user)
     act(user, board, seeded.teams['Architecture'], 'assign')
     await user.should_see(marker='assign-dialog')
@@ -147,10 +147,11 @@ async def test_a_suggestion_opens_the_assign_dialog_filled_in_and_previewed(user
         expires_at=now + timedelta(days=10),
     )
     await sign_in(user)
-    await open_board(user)
-    await user.should_see(marker='suggestion')
-    await user.should_see('from Empty to Structure')
-    user.find(marker=f'review-{seeded.teams["Empty"]}-{structure}').click()
+    board = await open_board(user)
+    await until(lambda: board.view.suggestions)  # drawn by the board from its view
+    suggestion = next(s for s in board.view.suggestions if 'from Empty to Structure' in s.text)
+    assert suggestion.review == 'Review: Empty → Structure'
+    user.find(BalanceBoard).trigger('review', {'from_team': suggestion.from_team, 'to_team': suggestion.to_team})
     await user.should_see(marker='assign-dialog')
     await user.should_see('Assign')
     await user.should_see('tokens from Empty to Structure?')

@@ -2,17 +2,16 @@
 
 from nicegui.testing import User
 
-from models import AlertRule
+from models import Alert, AlertRule
 from services.accounts import admins
 from services.alerts.history import last_seen
-from tests.ui.conftest import Seeded, choose, open_board, sign_in, until
-from ui.hub import hub
+from tests.ui.conftest import Seeded, bell, choose, click_bell, open_board, sign_in, until
+from ui import runtime
 
 
 def unread(user: User) -> str:
     """What the bell says to everyone: its name carries the count (its badge shows only when above 0)."""
-    element = next(iter(user.find(marker='bell').elements))
-    return str(element.props.get('aria-label'))
+    return bell(user)['label']
 
 
 async def test_the_bell_counts_unread_alerts_live_and_shows_their_history(user: User, seeded: Seeded) -> None:
@@ -20,7 +19,7 @@ async def test_the_bell_counts_unread_alerts_live_and_shows_their_history(user: 
     await open_board(user)
     # Structure's tokens expire within 90 days: the seed's rule fired when they were bought
     await until(lambda: unread(user) == 'Alerts: 1 unread')
-    user.find(marker='bell').click()
+    click_bell(user)
     await user.should_see(marker='alerts-dialog')
     with user.scope(marker='alerts-history'):
         await user.should_see('Structure: tokens expire within 90 days')
@@ -34,7 +33,7 @@ async def test_the_bell_counts_unread_alerts_live_and_shows_their_history(user: 
 async def test_rules_are_added_refused_with_reasons_and_deleted(user: User, seeded: Seeded) -> None:
     await sign_in(user)
     await open_board(user)
-    user.find(marker='bell').click()
+    click_bell(user)
     await user.should_see(marker='alerts-dialog')
     user.find(marker='alerts-rules-tab').click()
     await user.should_see('tokens expire within 90 days · every team')  # the seed's rule, there from the start
@@ -54,14 +53,16 @@ async def test_rules_are_added_refused_with_reasons_and_deleted(user: User, seed
     await user.should_see('tokens available under 17.5% · Structure')
     rule = await AlertRule.filter(contract_id=seeded.flex, kind='available_below_percent').get()
     assert (rule.threshold, rule.team_id) == (175_000, seeded.teams['Structure'])
-    (shared,) = [board for (contract, _), board in hub.boards.items() if contract == seeded.flex]
-    await until(lambda: any(alert.rule == rule.id for alert in shared.alerts))  # 15 of 100: it fires at once
+    (shared,) = [board for (contract, _), board in runtime.current().boards.boards.items() if contract == seeded.flex]
+    alerts = await Alert.filter(rule_id=rule.id).values_list('id', flat=True)
+    assert alerts  # 15 of 100: it fires at once
+    await until(lambda: set(alerts) <= set(shared.alert_ids))  # and the pages hear of it
 
 
 async def test_a_test_without_a_mail_server_says_so(user: User, seeded: Seeded) -> None:
     await sign_in(user)
     await open_board(user)
-    user.find(marker='bell').click()
+    click_bell(user)
     await user.should_see(marker='alerts-dialog')
     user.find(marker='alerts-rules-tab').click()
     await user.should_see(marker='rule-test')

@@ -21,6 +21,7 @@ from tests.ui.conftest import (
     current_board,
     enter_as,
     open_board,
+    sees_title,
     sign_in,
     until,
 )
@@ -47,15 +48,15 @@ async def test_flex_cards_show_numbers_health_usage_expiry_and_forecast(user: Us
     # 30 days ahead in UTC is 29 or 30 calendar days in Paris, depending on the hour and on daylight saving
     assert '20% or less available' in structure
     assert re.search(r'15 tokens expire in (29|30) days', structure)
-    assert card(board, seeded.teams['Structure'])['health'] == 'red'
-    assert card(board, seeded.teams['Architecture'])['health'] == 'green'
-    assert card(board, seeded.teams['Architecture'])['ring'] == [1000.0, 250.5, 0.0]  # available, used, expired
+    assert card(board, seeded.teams['Structure']).health == 'red'
+    assert card(board, seeded.teams['Architecture']).health == 'green'
+    assert card(board, seeded.teams['Architecture']).ring == (1000.0, 250.5, 0.0)  # available, used, expired
     empty = card(board, seeded.teams['Empty'])
-    assert empty['health'] == 'none'  # nothing purchased: a grey ring, not half a red one
-    assert empty['share'] == '—'
+    assert empty.health == 'none'  # nothing purchased: a grey ring, not half a red one
+    assert empty.share == '—'
     assert 'No tokens purchased yet.' in card_text(board, seeded.teams['Empty'])
     assert board.view.alert == 'Tokens expire within 90 days for: Structure'
-    assert [board.view.cards[key]['title'] for key in board.view.order] == ['Architecture', 'Empty', 'Structure']
+    assert [board.view.cards[key].title for key in board.view.order] == ['Architecture', 'Empty', 'Structure']
     facts = {fact['label']: fact['value'] for fact in board.view.summary['facts']}
     assert facts['Tokens available'] == '1,015'
     assert facts['Teams at 20% or less'] == '1 / 3'
@@ -75,11 +76,11 @@ async def test_the_card_says_everything_that_expires_within_90_days_and_the_tota
     )
     await sign_in(user)
     board = await open_board(user)
-    text = card(board, structure)['expiry']
+    text = card(board, structure).expiry
     assert re.fullmatch(r'115 tokens expire within 90 days; next: 15 tokens expire in (29|30) days \(.+\)', text)
-    assert card(board, structure)['total_breakdown'] == 'purchased 200 · assigned in 50 · assigned out 0'
-    assert card(board, seeded.teams['Architecture'])['total_breakdown'].endswith('assigned out 50')
-    assert card(board, structure)['total'] == '250'  # the seed's label, with its breakdown under it
+    assert card(board, structure).total_breakdown == 'purchased 200 · assigned in 50 · assigned out 0'
+    assert card(board, seeded.teams['Architecture']).total_breakdown.endswith('assigned out 50')
+    assert card(board, structure).total == '250'  # the seed's label, with its breakdown under it
 
 
 async def test_the_regional_switch_shows_shared_cloud_credits_for_a_br_contract(user: User, seeded: Seeded) -> None:
@@ -100,7 +101,7 @@ async def test_french_labels_numbers_and_document_language(user: User, seeded: S
     await sign_in(user)
     await open_board(user)
     choose(user, 'lang', 'fr')
-    await user.should_see('Soldes')
+    await sees_title(user, 'Soldes')
     board = await open_board(user)
     assert user.client is not None
     assert user.client.page.language == 'fr'  # <html lang="fr">, and Quasar's French (date picker, tables)
@@ -111,7 +112,7 @@ async def test_french_labels_numbers_and_document_language(user: User, seeded: S
     assert '1\u202f250,5' in text  # the locale's narrow no-break space, not a hand-typed one
     assert 'Utilisateurs de jetons\u00a0: 1' in text  # a no-break space before the colon
     assert board.view.alert == 'Des jetons expirent d’ici 90 jours pour\u00a0: Structure'
-    assert card(board, seeded.teams['Structure'])['health_text'] == '20\u00a0% ou moins disponibles'
+    assert card(board, seeded.teams['Structure']).health_text == '20\u00a0% ou moins disponibles'
 
 
 async def test_brazilian_portuguese(user: User, seeded: Seeded) -> None:
@@ -120,26 +121,26 @@ async def test_brazilian_portuguese(user: User, seeded: Seeded) -> None:
     choose(user, 'contract', seeded.cloud)
     await until(lambda: (b := current_board(user)) is not None and b.view.mode == 'cloud_credits')
     choose(user, 'lang', 'pt')
-    await user.should_see('Saldos')
+    await sees_title(user, 'Saldos')
     board = await open_board(user)
     assert user.client is not None
     assert user.client.page.language == 'pt-BR'
     assert board.view.labels['available'] == 'Créditos de nuvem compartilhados disponíveis'
-    assert card(board, None)['available'] == '480'
-    assert card(board, None)['used'] == '20'
+    assert card(board, None).available == '480'
+    assert card(board, None).used == '20'
 
 
 async def test_each_administrator_keeps_the_language_they_chose(user: User, seeded: Seeded) -> None:
     await sign_in(user)
     await open_board(user)
     choose(user, 'lang', 'fr')
-    await user.should_see('Soldes')
+    await sees_title(user, 'Soldes')
     admin = await Admin.get(email='admin@example.com')
     await until_language(admin.id, 'fr')
     await user.open('/logout')
     await enter_as(user)  # a new session, a new browser id: the language comes from the administrator
     assert browser_session(user).get('lang') == 'fr'
-    await user.should_see('Soldes')
+    await sees_title(user, 'Soldes')
 
 
 async def until_language(admin_id: int, lang: str) -> None:
@@ -156,7 +157,7 @@ async def test_a_live_change_updates_the_numbers_in_place(user: User, seeded: Se
     await ledger.consume(
         seeded.flex, [UsageInput('live', 'zoe@x.fr', 'render', '0.5', utcnow(), seeded.teams['Architecture'])]
     )
-    await until(lambda: card(board, seeded.teams['Architecture'])['available'] == '999.5')
+    await until(lambda: card(board, seeded.teams['Architecture']).available == '999.5')
     text = card_text(board, seeded.teams['Architecture'])
     assert '999.5' in text
     assert 'Token users: 2' in text
@@ -176,4 +177,4 @@ async def test_empty_states(user: User, seeded: Seeded) -> None:
     choose(user, 'contract', pool.id)
     await until(lambda: (b := current_board(user)) is not None and b.view.mode == 'cloud_credits')
     board = await open_board(user)
-    assert card(board, None)['expiry'] == 'No shared cloud credits purchased yet.'
+    assert card(board, None).expiry == 'No shared cloud credits purchased yet.'

@@ -55,6 +55,16 @@ async def test_a_browser_gets_its_id_and_its_storage_on_its_first_request(user: 
     assert browser_session(user)['id'] == browser
 
 
+async def test_an_api_call_gets_no_browser_id_no_storage_and_no_cookie(user: User) -> None:
+    """The API has keys, not browsers: a feed's thousands of calls leave no user storage and no session behind."""
+    stored = set(app.storage._users)
+    answer = await user.http_client.get('/api/v1/health')
+    assert answer.status_code == 200
+    assert 'set-cookie' not in answer.headers
+    assert 'id' not in browser_session(user)
+    assert set(app.storage._users) == stored
+
+
 async def test_a_redirect_keeps_the_proxys_path_prefix(user: User) -> None:
     answer = await user.http_client.get('/', headers={'X-Forwarded-Prefix': '/balances'})
     assert answer.status_code == 307
