@@ -80,7 +80,7 @@ class Tenant:
 async def provision(base: str, count: int, teams: int) -> list[Tenant]:
     """``count`` Flex contracts of ``teams`` teams with a million tokens each, and an administrator each."""
     headers = {'Authorization': f'Bearer {OPERATOR_KEY}'}
-    gate = asyncio.Semaphore(4)
+    gate = asyncio.Semaphore(8)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), headers=headers) as http:
 
         async def post(path: str, body: dict[str, Any]) -> Any:

@@ -42,7 +42,7 @@ async def grant(email: str, contract_id: int, password: str | None = None) -> tu
     """
     await get_contract(contract_id)
     email = _email(email)
-    async with in_transaction() as conn:
+    async with in_transaction('default') as conn:
         admin = await Admin.filter(email=email).using_db(conn).first()
         created = admin is None
         if admin is None:

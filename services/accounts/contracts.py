@@ -69,7 +69,7 @@ async def create_contract(name: str, region: str, timezone: str = 'UTC') -> Cont
     if mode is None:
         raise InvalidInput('region', f'{region!r} is not a known region (ISO 3166-1 alpha-2)')
     check_timezone(timezone)
-    async with in_transaction() as conn:
+    async with in_transaction('default') as conn:
         contract = await Contract.create(name=name, region=code, mode=mode, timezone=timezone, using_db=conn)
         if mode == regions.CLOUD_CREDITS:
             await Holder.create(contract=contract, team=None, using_db=conn)
@@ -93,7 +93,7 @@ async def create_team(contract_id: int, name: str) -> TeamInfo:
     name = _name(name, 'name', 100)
     holders: list[int] = []  # a cloud-credit team holds nothing: its pages read the contract again
     try:
-        async with in_transaction() as conn:
+        async with in_transaction('default') as conn:
             team = await Team.create(contract=contract, name=name, using_db=conn)
             if contract.mode == regions.FLEX:
                 holders.append((await Holder.create(contract=contract, team=team, using_db=conn)).id)

@@ -53,7 +53,7 @@ async def _throttled_until(keys: list[str], now: datetime) -> datetime | None:
 
 
 async def _failed(keys: list[str], now: datetime) -> None:
-    async with in_transaction():
+    async with in_transaction('default'):
         for key in keys:
             row = await SignInFailure.get_or_none(key=key)
             failures = 1 if row is None or now - row.last_failure_at > FORGET else row.failures + 1
@@ -93,7 +93,7 @@ async def sign_in(email: str, password: str, *, address: str, browser: str, now:
 async def enter(ticket: str, *, browser: str, now: datetime | None = None) -> str | None:
     """Exchange a fresh ticket, from the browser it was made for, for the session's token (once)."""
     now = resolve(now)
-    async with in_transaction():
+    async with in_transaction('default'):
         session = await AdminSession.filter(ticket_hash=_digest(ticket), ended_at=None).select_for_update().first()
         if session is None or session.browser != _digest(browser) or now - session.created_at > TICKET_LIFETIME:
             return None

@@ -131,7 +131,7 @@ async def evaluate_many(
         return []
     by_id = {rule.id: rule for kinds in active.values() for rule in kinds}
     recorded: dict[int, list[int]] = defaultdict(list)
-    async with in_transaction() as conn:
+    async with in_transaction('default') as conn:
         for (rule_id, holder_id), firing in await _flip(conn, wanted_pairs, now):
             contract, found = numbers[holder_id]
             today = local_date(now, contract.timezone)

@@ -102,7 +102,7 @@ async def create_rule(
             raise UnknownTeam(team)
     addresses = email_list(emails)
     url = await webhook_url(webhook, allow_private=allow_private)
-    async with in_transaction() as conn:
+    async with in_transaction('default') as conn:
         rule = await AlertRule.create(
             contract_id=contract.id,
             kind=kind,

@@ -23,12 +23,19 @@ from tortoise.transactions import in_transaction
 from models import APP_LABEL, MODEL_MODULES
 
 DEFAULT_DB_URL = 'sqlite://data/balances.sqlite3'
+READER = 'reader'
+_snapshot: contextvars.ContextVar[BaseDBAsyncClient | None] = contextvars.ContextVar('snapshot', default=None)
 
 
 def tortoise_config(db_url: str) -> dict[str, Any]:
-    """The Tortoise configuration for a database URL (``sqlite://PATH`` or ``postgres://…``)."""
+    """The Tortoise configuration for a database URL (``sqlite://PATH`` or ``postgres://…``): on a SQLite file, a
+    second connection for snapshots (``READER``): in WAL mode its reads run beside the writer's transactions, so that
+    a page's read or an entitlement check never queues behind a batch of usage."""
+    connections = {'default': db_url}
+    if db_url.startswith('sqlite://') and ':memory:' not in db_url:
+        connections[READER] = db_url
     return {
-        'connections': {'default': db_url},
+        'connections': connections,
         'apps': {APP_LABEL: {'models': MODEL_MODULES, 'migrations': 'models.migrations'}},
         'use_tz': True,
         'timezone': 'UTC',
@@ -78,8 +85,9 @@ async def close_database() -> None:
 
 
 def connection() -> BaseDBAsyncClient:
-    """The connection of the current context: the transaction's inside ``in_transaction()``, else the pool's."""
-    return cast(BaseDBAsyncClient, connections.get('default'))
+    """The connection of the current context: a snapshot's inside ``snapshot()``, the transaction's inside
+    ``in_transaction('default')``, else the pool's."""
+    return _snapshot.get() or cast(BaseDBAsyncClient, connections.get('default'))
 
 
 @contextlib.asynccontextmanager
@@ -87,12 +95,18 @@ async def snapshot() -> AsyncIterator[BaseDBAsyncClient]:
     """A read-only transaction whose statements all see one committed state.
 
     On PostgreSQL, ``REPEATABLE READ``: one snapshot for the whole transaction (the default ``READ COMMITTED``
-    takes one per statement). On SQLite, the single connection serialises it with the writers.
+    takes one per statement). On a SQLite file, a read transaction on the reading connection: WAL gives it the state
+    committed when it began, while the writer goes on.
     """
-    async with in_transaction() as conn:
+    name = READER if READER in connections.db_config else 'default'
+    async with in_transaction(name) as conn:
         if is_postgres(conn):
             await conn.execute_script('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY')
-        yield conn
+        token = _snapshot.set(conn)
+        try:
+            yield conn
+        finally:
+            _snapshot.reset(token)
 
 
 def is_postgres(conn: BaseDBAsyncClient | None = None) -> bool:

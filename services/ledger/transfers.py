@@ -141,7 +141,7 @@ async def preview_transfer(
     """
     now = resolve(now)
     contract = await contract_row(contract_id)
-    async with in_transaction() as conn:
+    async with in_transaction('default') as conn:
         _, _, draws = await _transfer_plan(conn, contract, from_team, to_team, quantity, now)
     return moves_of([(lot.expires_at, take) for lot, take in draws])
 
@@ -169,7 +169,7 @@ async def transfer(
     digest = fingerprint(from_team, to_team, units_of(quantity))
 
     async def write() -> TransferResult:
-        async with in_transaction() as conn:
+        async with in_transaction('default') as conn:
             # the two teams are locked before the id is looked up: a replay racing its original waits for it to
             # commit and answers as a replay, instead of finding the tokens gone
             holders = await holders_of(contract)
@@ -235,7 +235,7 @@ async def undo_transfer(
     digest = fingerprint('undo', original.id)
 
     async def write() -> TransferResult:
-        async with in_transaction() as conn:
+        async with in_transaction('default') as conn:
             holders = await holders_of(contract)
             await lock_holders(conn, {holders[source], holders[target]})
             if replayed := await _replay(conn, contract.id, client_id, digest, source, target):

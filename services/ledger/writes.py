@@ -129,7 +129,7 @@ async def purchase(
     digest = fingerprint(team, units, given_bought, given_expiry)
 
     async def write() -> PurchaseResult:
-        async with in_transaction() as conn:
+        async with in_transaction('default') as conn:
             await lock_holders(conn, {holders[team]})
             lot = await Lot.filter(contract_id=contract.id, client_id=client_id).using_db(conn).first()
             if lot is not None:  # a replay answers with the original, whatever the clock says now
@@ -212,7 +212,7 @@ async def consume(contract_id: int, events: Sequence[UsageInput], *, now: dateti
     holder_ids = {event.holder_id for event in batch.unique}
 
     async def write() -> ConsumeResult:
-        async with in_transaction() as conn:
+        async with in_transaction('default') as conn:
             await lock_holders(conn, holder_ids)
             ids = await rollups.insert_new(conn, contract, batch.unique, now)
             new = [event for event in batch.unique if event.client_id in ids]

@@ -33,7 +33,7 @@ from services.reading.moments import Marks, Moments, add_mark
 from services.reading.state import TREND_DAYS, ContractState, HolderState, read_states
 
 DELAY = 0.05  # seconds from the first change of a burst to its pass
-INTERVAL = 0.25  # seconds between two passes, at least
+INTERVAL = 0.2  # seconds between two passes, at least
 BUSY_SHARE = 3.0  # a pass that read for t seconds is followed by at least 3 t of rest
 log = logging.getLogger('balances.live')
 

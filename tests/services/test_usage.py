@@ -111,7 +111,7 @@ async def test_every_breakdown_reads_an_index_alone_never_the_rollup_rows(
     await usage_series(contract, DateRange(date(2026, 1, 10), date(2026, 11, 23)), by='user', top=1, now=NOW)
     assert len(statements) > 2 * len(BY_VALUES)
     conn = database.connection()
-    async with in_transaction() as tx:
+    async with in_transaction('default') as tx:
         if database.is_postgres(conn):
             await tx.execute_script('SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off')
         for sql, params in statements:
