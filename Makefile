@@ -22,7 +22,7 @@ lock: $(STAMP)
 # entries of locales/*/LC_MESSAGES/messages.po; tests/services/test_i18n.py fails while one is missing)
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k t -k tn:1,2 --no-location --sort-output --omit-header -o locales/messages.pot .
-	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --omit-header --no-location
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-pot-creation-date
 
 run: $(STAMP)
 	$(PY) main.py

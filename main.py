@@ -68,6 +68,7 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
     )
     await release_claims()
     sender.start()
+    app.state.refusals.start()
     watch = AlertWatch(settings.db_url, sender)
     watch.start()
     app.state.alerts = sender
@@ -89,6 +90,7 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
     await pages.close()  # pages still reading their board finish before the database closes
     await watch.stop()
     await sender.stop()
+    await app.state.refusals.stop()
     if settings.stats:
         stats = {'live': vars(live.totals()), 'broadcasts': pages.boards.broadcasts(), 'census': diagnostics.census()}
         diagnostics.write(settings.stats, stats)

@@ -4,18 +4,19 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from api import alerts, errors, hardening, operator, planning, reading, writing
+from api import alerts, controls, errors, hardening, operator, planning, reading, writing
+from services.controls.entitlement import Refusals
 
 MAX_BODY = 1_000_000
 EVERY_METHOD = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
 PREFIX = '/api/v1'
 router = APIRouter(prefix=PREFIX, max_body_size=MAX_BODY)
-for part in (operator.router, writing.router, reading.router, planning.router, alerts.router):
+for part in (operator.router, writing.router, reading.router, planning.router, alerts.router, controls.router):
     router.include_router(part)
 PARTS = [
     route
-    for part in (operator.router, writing.router, reading.router, planning.router, alerts.router)
+    for part in (operator.router, writing.router, reading.router, planning.router, alerts.router, controls.router)
     for route in part.routes
 ]
 
@@ -60,6 +61,7 @@ def install(app: FastAPI, operator_key: str | None, *, webhook_allow_private: bo
     """Mount the API on an app (NiceGUI's, or a bare FastAPI app in the tests)."""
     app.state.operator_key = operator_key
     app.state.webhook_allow_private = webhook_allow_private
+    app.state.refusals = Refusals()  # the entitlement check's refusals, counted here, written in the background
     app.include_router(router)
     errors.install(app)
     hardening.install(app)

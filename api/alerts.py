@@ -144,7 +144,8 @@ class DeliveryOut(BaseModel):
 
 class AlertOut(BaseModel):
     id: int
-    rule: int
+    rule: Annotated[int | None, Field(description="the rule that crossed; null for a cap's notice")]
+    cap: Annotated[int | None, Field(description="the cap whose notify stage was reached; null for a rule's alert")]
     team: int | None
     state: Literal['firing', 'resolved']
     at: datetime
@@ -166,6 +167,7 @@ async def alerts(contract: ReadContract, start: From = None, to: To = None) -> A
             AlertOut(
                 id=a.id,
                 rule=a.rule,
+                cap=a.cap,
                 team=a.team,
                 state='resolved' if a.state == 'resolved' else 'firing',
                 at=a.at,

@@ -50,11 +50,15 @@ def not_found() -> HTTPException:
     return HTTPException(404, 'no such contract')
 
 
-class Allowed:
-    """A route's access rule: the caller holds ``scope`` (``None``: the operator only); under a contract's path, that
-    contract must exist and be the caller's. The dependency's value is the contract (or ``None``) and the caller."""
+Scopes = str | tuple[str, ...] | None  # one scope, any of several (``()``: any valid key), or the operator only
 
-    def __init__(self, scope: str | None, *, contract: bool = True) -> None:
+
+class Allowed:
+    """A route's access rule: the caller holds ``scope`` (one of them, for a tuple; ``None``: the operator only);
+    under a contract's path, that contract must exist and be the caller's. The dependency's value is the contract (or
+    ``None``) and the caller."""
+
+    def __init__(self, scope: Scopes, *, contract: bool = True) -> None:
         self.scope, self.contract = scope, contract
 
     async def check(self, request: Request) -> tuple[ContractInfo | None, Caller]:
@@ -74,8 +78,9 @@ class Allowed:
                 raise not_found() from None
         if self.scope is None and not who.is_operator:
             raise HTTPException(403, 'only the operator may do this')
-        if self.scope is not None and not who.may(self.scope):
-            raise HTTPException(403, f'this key lacks the {self.scope} scope')
+        scopes = (self.scope,) if isinstance(self.scope, str) else self.scope
+        if scopes and not any(who.may(scope) for scope in scopes):
+            raise HTTPException(403, f'this key lacks the {" or ".join(scopes)} scope')
         request.scope['balances.access'] = (found, who)
         return found, who
 
@@ -94,7 +99,7 @@ class ContractAccess(Allowed):
 
 
 class KeyAccess(Allowed):
-    def __init__(self, scope: str | None) -> None:
+    def __init__(self, scope: Scopes) -> None:
         super().__init__(scope, contract=False)
 
     async def __call__(
@@ -105,9 +110,12 @@ class KeyAccess(Allowed):
 
 
 Operator = Annotated[Caller, Depends(KeyAccess(None))]
+AnyKey = Annotated[Caller, Depends(KeyAccess(()))]
 Reader = Annotated[Caller, Depends(KeyAccess('balances:read'))]
 OperatorContract = Annotated[ContractInfo, Depends(ContractAccess(None))]
 ReadContract = Annotated[ContractInfo, Depends(ContractAccess('balances:read'))]
 UsageContract = Annotated[ContractInfo, Depends(ContractAccess('usage:write'))]
 TransferContract = Annotated[ContractInfo, Depends(ContractAccess('transfers:write'))]
 AlertsContract = Annotated[ContractInfo, Depends(ContractAccess('alerts:write'))]
+EntitlementContract = Annotated[ContractInfo, Depends(ContractAccess(('entitlements:read', 'balances:read')))]
+ControlsContract = Annotated[ContractInfo, Depends(ContractAccess('controls:write'))]

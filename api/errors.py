@@ -18,7 +18,7 @@ def location(request: Request, error: InvalidInput) -> list[str | int]:
     if request.method == 'GET':
         return ['query', error.field]
     if error.index is not None:
-        return ['body', 'events', error.index, error.field]
+        return ['body', error.batch, error.index, error.field]
     return ['body', error.field]
 
 

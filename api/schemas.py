@@ -41,7 +41,9 @@ Quantity = Annotated[
     ),
 ]
 QuantityOut = Annotated[str, Field(description='an exact decimal, as a string', examples=['1250.5'])]
-Scope = Literal['usage:write', 'balances:read', 'transfers:write', 'alerts:write']
+Scope = Literal[
+    'usage:write', 'balances:read', 'transfers:write', 'alerts:write', 'entitlements:read', 'controls:write'
+]
 
 
 def _no_control_characters(value: object) -> object:
@@ -77,6 +79,16 @@ CalendarDate = Annotated[
     BeforeValidator(_calendar_date),
     WithJsonSchema({'type': 'string', 'format': 'date', 'pattern': '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'}),
 ]
+
+
+def _written_time(value: object) -> object:
+    """A timestamp is written (ISO 8601 with an offset): pydantic would read a number as seconds since 1970."""
+    if not isinstance(value, (str, datetime)):
+        raise ValueError('must be a time written like 2026-11-23T10:00:00Z, with its offset')
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_written_time)]
 
 
 def quantity_out(value: Decimal) -> str:
@@ -160,8 +172,8 @@ class PurchaseIn(Body):
     id: ClientId
     team: TeamId | None = None
     quantity: Quantity
-    purchased_at: AwareDatetime | None = None
-    expires_at: AwareDatetime | None = None
+    purchased_at: Timestamp | None = None
+    expires_at: Timestamp | None = None
 
 
 class PurchaseOut(BaseModel):
@@ -182,7 +194,7 @@ class UsageEventIn(Body):
         str, NO_CONTROL, Field(min_length=1, max_length=MAX_PRODUCT, pattern=PLAIN_TEXT, examples=['render-studio'])
     ]
     quantity: Quantity
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
 
 
 class UsageIn(Body):

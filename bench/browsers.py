@@ -113,8 +113,18 @@ class Page:
     task: asyncio.Task[None] | None = None
     client_id: str = ''
     board: int = 0
+    reloads: bool = False  # as a browser does when its socket is lost: open the page again
+    recovered: list[tuple[float, float]] = field(default_factory=list)  # (lost, shown whole again)
+    _lost: float | None = None
+    _closing: bool = False
+    _where: tuple[aiohttp.ClientSession, str] | None = None
 
     async def open(self, http: aiohttp.ClientSession, base: str, path: str = '/') -> None:
+        self._where = http, base
+        await self._open(http, base, path)
+        self.task = asyncio.create_task(self.listen())
+
+    async def _open(self, http: aiohttp.ClientSession, base: str, path: str = '/') -> None:
         # a browser opens its websocket on a connection of its own, not on the one that fetched the page
         async with http.get(f'{base}{path}', headers={'Connection': 'close'}) as response:
             html = await response.text()
@@ -134,14 +144,24 @@ class Page:
         self.board = int(board.group(1))
         join = {'client_id': self.client_id, 'board': self.board}
         await self.ws.send_str('42' + json.dumps(['balances_join', join]))
-        self.task = asyncio.create_task(self.listen())
 
     async def listen(self) -> None:
-        try:
-            await self._listen()
-        except Exception as error:
-            print(f'  a page stopped listening: {error!r}', flush=True)
-            raise
+        while True:
+            try:
+                await self._listen()
+            except Exception as error:
+                if not self.reloads:
+                    print(f'  a page stopped listening: {error!r}', flush=True)
+                    raise
+            if self._closing or not self.reloads or self._where is None:
+                return
+            self._lost = self._lost or time.monotonic()
+            while not self._closing:  # NiceGUI's browser code reloads the page; the balancer sends it elsewhere
+                try:
+                    await self._open(*self._where)
+                    break
+                except Exception:  # noqa: BLE001 - not yet: try again
+                    await asyncio.sleep(0.25)
 
     async def _listen(self) -> None:
         assert self.ws is not None
@@ -161,6 +181,9 @@ class Page:
                 self.record(now, data['cards'])
             elif event == 'balances_full':
                 self.record(now, data['view']['cards'])
+                if self._lost is not None:
+                    self.recovered.append((self._lost, now))
+                    self._lost = None
             elif isinstance(data, dict) and '_id' in data:
                 self.next_message_id = data['_id'] + 1
             if now - acked > 3 and self.next_message_id:
@@ -174,6 +197,7 @@ class Page:
                 self.seen.setdefault(key, []).append((now, number(fields['available'])))
 
     async def close(self) -> None:
+        self._closing = True
         if self.ws is not None:
             await self.ws.close()
         if self.task is not None:

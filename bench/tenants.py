@@ -103,15 +103,15 @@ async def provision(base: str, count: int, teams: int) -> list[Tenant]:
         return list(await asyncio.gather(*(one(n) for n in range(count))))
 
 
-def hold_pages(url: str, tenants: list[Tenant], per_tenant: int, driver: Connection) -> None:
+def hold_pages(url: str, tenants: list[Tenant], per_tenant: int, driver: Connection, reloads: bool = False) -> None:
     """In a process of its own, as browsers are: each administrator signs in and opens ``per_tenant`` pages.
 
     Sends (open times, failures, pages) once they are open; on ``report``, the numbers each page was shown by
     contract (times by ``time.monotonic``, the same clock in every process); on ``close``, closes them and ends."""
-    asyncio.run(_hold_pages(url, tenants, per_tenant, driver))
+    asyncio.run(_hold_pages(url, tenants, per_tenant, driver, reloads))
 
 
-async def _hold_pages(url: str, tenants: list[Tenant], per_tenant: int, driver: Connection) -> None:
+async def _hold_pages(url: str, tenants: list[Tenant], per_tenant: int, driver: Connection, reloads: bool) -> None:
     gate = asyncio.Semaphore(25)
     opening: list[float] = []
     failures: list[str] = []
@@ -120,7 +120,7 @@ async def _hold_pages(url: str, tenants: list[Tenant], per_tenant: int, driver: 
 
     async def open_page(http: aiohttp.ClientSession, tenant: Tenant) -> None:
         async with gate:
-            page = Page(tenant.contract)
+            page = Page(tenant.contract, reloads=reloads)
             started = time.monotonic()
             try:
                 await page.open(http, url)
@@ -148,7 +148,7 @@ async def _hold_pages(url: str, tenants: list[Tenant], per_tenant: int, driver: 
         seen: dict[int, list[Seen]] = {}
         for page in pages:
             seen.setdefault(page.contract, []).append(page.seen)
-        driver.send(seen)
+        driver.send((seen, [gap for page in pages for gap in page.recovered]))
     for page in pages:
         await page.close()
     for http in sessions:
@@ -263,7 +263,11 @@ def servers(args: argparse.Namespace, folder: Path, stats: Path) -> Iterator[tup
         return
     env['BALANCES_DB_URL'] = args.db_url or f'sqlite://{folder}/bench.sqlite3'
     with running(env, folder) as server:
-        yield server.url, [server.process]
+        try:
+            yield server.url, [server.process]
+        finally:
+            if server.process.poll() is not None:
+                print('  the server stopped; its last lines:', *server.lines[-15:], sep='\n    ', flush=True)
 
 
 async def run_shape(shape: Shape, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
@@ -279,7 +283,8 @@ async def run_shape(shape: Shape, args: argparse.Namespace, tmp: Path) -> dict[s
         await asyncio.sleep(2)
         before = sum(process.rss() for process in watched)
         pages, holder = Pipe()
-        holding = get_context('spawn').Process(target=hold_pages, args=(url, tenants, shape.pages, holder))
+        reloading = bool(args.processes)  # behind the balancer, a page that loses its process opens again
+        holding = get_context('spawn').Process(target=hold_pages, args=(url, tenants, shape.pages, holder, reloading))
         holding.start()
         opening, failures, opened = await asyncio.to_thread(pages.recv)
         for failure in sorted(set(failures))[:5]:
@@ -307,7 +312,8 @@ async def run_shape(shape: Shape, args: argparse.Namespace, tmp: Path) -> dict[s
         )
         await asyncio.sleep(args.wait)
         pages.send('report')
-        latencies, missed = delays(done.posts, await asyncio.to_thread(pages.recv), args.wait)
+        shown, recovered = await asyncio.to_thread(pages.recv)
+        latencies, missed = delays(done.posts, shown, args.wait)
         answered = [post for post in done.posts if post.status == 200]
         result['posts lost'] = len(done.posts) - len(answered)
         result['health p50 ms'], result['health p99 ms'] = percentile(done.health, 50), percentile(done.health, 99)
@@ -321,7 +327,13 @@ async def run_shape(shape: Shape, args: argparse.Namespace, tmp: Path) -> dict[s
             shape.pages
         )
         if killed:
-            result['killed: current again after s'] = _current_again(done.posts, killed[0], args.wait)
+            gaps = [(whole - killed[0]) for _, whole in recovered if whole >= killed[0]]
+            result['pages moved by the kill'] = len(gaps)
+            result['moved pages whole again p50 s'] = percentile(gaps, 50)
+            result['moved pages whole again max s'] = max(gaps, default=float('nan'))
+        for process in processes:
+            if process.poll() is not None and not killed:
+                print(f'  a server stopped (exit {process.returncode})', flush=True)
         pages.send('close')
         await asyncio.to_thread(holding.join, 60)
     if stats.exists():
@@ -332,18 +344,12 @@ async def run_shape(shape: Shape, args: argparse.Namespace, tmp: Path) -> dict[s
     return result
 
 
-def _current_again(posts: list[Post], killed: float, wait: float) -> float:
-    """After the kill: how long until every POST's number had reached its pages again (the slowest POST answered
-    after the kill, measured from the kill)."""
-    later = [post for post in posts if post.answered >= killed and post.status == 200]
-    return max((post.answered - killed for post in later), default=float('nan')) if later else float('nan')
-
-
 ORDER = [
     'pages opened', 'pages failed', 'open p50 ms', 'open p99 ms', 'memory per page KB', 'memory per contract KB',
     'cpu % no usage', 'cpu % driven', 'pages process cpu %', 'postgresql cpu %', 'steal %', 'health p50 ms',
     'health p99 ms', 'post p50 ms', 'post p99 ms', 'update p50 ms', 'update p95 ms', 'update p99 ms',
-    'updates missed', 'updates expected', 'posts lost', 'killed: current again after s', 'flushes/s driven',
+    'updates missed', 'updates expected', 'posts lost', 'pages moved by the kill', 'moved pages whole again p50 s',
+    'moved pages whole again max s', 'flushes/s driven',
     'statements per change',
 ]  # fmt: skip
 BASE = '1x500'

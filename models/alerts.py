@@ -5,6 +5,7 @@ from tortoise.models import Model
 
 from models.access import Admin
 from models.contract import Contract, Holder, Team
+from models.controls import Cap
 
 
 class AlertRule(Model):
@@ -65,14 +66,17 @@ class Alert(Model):
     contract: fields.ForeignKeyRelation[Contract] = fields.ForeignKeyField(
         'balances.Contract', related_name='alerts', on_delete=fields.RESTRICT
     )
-    rule: fields.ForeignKeyRelation[AlertRule] = fields.ForeignKeyField(
-        'balances.AlertRule', related_name='alerts', on_delete=fields.RESTRICT
-    )
-    holder: fields.ForeignKeyRelation[Holder] = fields.ForeignKeyField(
-        'balances.Holder', related_name='alerts', on_delete=fields.RESTRICT
-    )
+    rule: fields.ForeignKeyNullableRelation[AlertRule] = fields.ForeignKeyField(
+        'balances.AlertRule', related_name='alerts', null=True, on_delete=fields.RESTRICT
+    )  # a rule's crossing, or (null) a cap's notice
+    holder: fields.ForeignKeyNullableRelation[Holder] = fields.ForeignKeyField(
+        'balances.Holder', related_name='alerts', null=True, on_delete=fields.RESTRICT
+    )  # null: a cap over the whole contract
     team: fields.ForeignKeyNullableRelation[Team] = fields.ForeignKeyField(
         'balances.Team', related_name='alerts', null=True, on_delete=fields.RESTRICT
+    )
+    cap: fields.ForeignKeyNullableRelation['Cap'] = fields.ForeignKeyField(
+        'balances.Cap', related_name='alerts', null=True, on_delete=fields.RESTRICT
     )
     kind = fields.CharField(max_length=32)
     threshold = fields.BigIntField()

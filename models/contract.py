@@ -31,6 +31,7 @@ class Team(Model):
     )
     name = fields.CharField(max_length=100)
     created_at = fields.DatetimeField(auto_now_add=True)
+    allowed_products = fields.TextField(null=True)  # JSON: the product codes it may start (null: every product)
 
     class Meta:
         table = 'team'

@@ -99,6 +99,27 @@ class UsageByUser(Model):
         indexes = (('contract_id', 'team_key', 'grain', 'day', 'user_name', 'quantity'),)
 
 
+class UsageByUserProduct(Model):
+    """Usage per team tag, period, user and product (grains as in ``UsageTotal``): what a cap on a user and a product
+    counts, whatever else it names."""
+
+    id = fields.BigIntField(primary_key=True)
+    contract: fields.ForeignKeyRelation[Contract] = fields.ForeignKeyField(
+        'balances.Contract', related_name='usage_by_user_product', on_delete=fields.RESTRICT
+    )
+    team_key = fields.IntField()
+    grain = fields.SmallIntField()
+    day = fields.DateField()
+    user = fields.CharField(max_length=200, source_field='user_name')
+    product = fields.CharField(max_length=100)
+    quantity = fields.BigIntField()
+
+    class Meta:
+        table = 'usage_by_user_product'
+        unique_together = (('contract', 'team_key', 'grain', 'day', 'user', 'product'),)
+        indexes = (('contract_id', 'team_key', 'grain', 'day', 'user_name', 'product', 'quantity'),)
+
+
 class UsageSeen(Model):
     """The latest ``occurred_at`` of each product (kind ``p``) and user (kind ``u``) per holder, in microseconds
     since the epoch, among events that had occurred when they were received.

@@ -19,13 +19,20 @@ from zoneinfo import ZoneInfo
 from models import Contract
 from services import alerts, ledger
 from services.accounts import admins, contracts
-from services.domain.dates import local_date
+from services.catalog import products as catalog
+from services.controls.caps import create_cap
+from services.controls.entitlement import Refusals, check
+from services.controls.lists import set_product_list
+from services.domain.dates import DateRange, local_date
 from services.domain.errors import InsufficientBalance
 from services.infrastructure.clock import resolve
 from services.ingest.events import UsageInput
+from services.ingest.sessions import SessionInput
+from services.ledger.sessions import rate_sessions
 from services.reading.usage import usage_breakdown
 
 SEED = 2026
+RATE_CHANGED = ('bim-architect', Decimal(7), 30)  # the product whose daily rate rose last month: code, rate, days ago
 FLEX_NAME, CLOUD_NAME = 'Atelier Lumière Architectes', 'Construtora Horizonte'
 DEMO_EMAIL = 'admin@balances.demo'
 DEMO_PASSWORD = 'balances-demo-2026'  # noqa: S105 - the demo's login, printed at start on purpose
@@ -126,11 +133,48 @@ async def load(*, now: datetime | None = None) -> DemoLogin:
     await alerts.create_rule(flex.id, kind='available_below_percent', threshold=20, emails=[DEMO_EMAIL], now=start)
     await alerts.create_rule(flex.id, kind='runs_out_within_days', threshold=30, emails=[DEMO_EMAIL], now=start)
     await alerts.create_rule(cloud.id, kind='available_below_percent', threshold=25, emails=[DEMO_EMAIL], now=start)
+    await _price_book(start, now)
     flex_users = _users(rng, sum(t.users for t in FLEX_TEAMS), FIRST, LAST, 'atelier-lumiere.fr')
     cloud_users = _users(rng, sum(t.users for t in CLOUD_TEAMS), FIRST_BR, LAST_BR, 'horizonte.com.br')
     await _replay_year(rng, flex, FLEX_TEAMS, flex_users, now, pays=True)
     await _replay_year(rng, cloud, CLOUD_TEAMS, cloud_users, now, pays=False)
+    await _controls(flex, now)
     return DemoLogin(DEMO_EMAIL, DEMO_PASSWORD)
+
+
+async def _price_book(start: datetime, now: datetime) -> None:
+    """The vendor's products at their daily rates since the demo's first day; one of them dearer since last month."""
+    for product in PRODUCTS.values():
+        name = product.code.replace('-', ' ').title().replace('Bim', 'BIM').replace('Cad', 'CAD').replace('3D', '3D')
+        await catalog.create_product(product.code, name, product.rate, effective_from=start, now=now)
+    code, rate, days_ago = RATE_CHANGED
+    await catalog.add_rate(code, rate, now - timedelta(days=days_ago), now=now)
+
+
+async def _controls(contract: contracts.ContractInfo, now: datetime) -> None:
+    """What an administrator set: Visualisation may start its two products only; this month, the busiest user of
+    Structure is capped so that 85 % is used (notified), the next one so that the cap is passed (denied); and the
+    refusals that followed."""
+    teams = {team.name: team.id for team in await contracts.list_teams(contract.id)}
+    await set_product_list(contract.id, teams['Visualisation'], ['animation-3d', 'render-studio'])
+    month = DateRange.this_month(local_date(now, contract.timezone))
+    users = (await usage_breakdown(contract.id, month, by='user', team=teams['Structure'], now=now)).rows
+    denied = None
+    for row, share in zip(users[:2], (Decimal('0.85'), Decimal('1.1')), strict=False):
+        limit = max(Decimal(1), (row.quantity / share).quantize(Decimal(1)))
+        await create_cap(contract.id, team=teams['Structure'], user=str(row.key), period='month', limit=limit, now=now)
+        denied = str(row.key)
+    counted = Refusals()
+    asks = [
+        ('Visualisation', 'camille.demo@atelier-lumiere.fr', 'bim-architect'),
+        ('Fluides', 'jules.demo', 'cam-legacy'),
+    ]
+    if denied is not None:
+        asks.append(('Structure', denied, 'structural-analysis'))
+    for team, user, product in asks:
+        for _ in range(3):
+            await check(contract, user=user, product=product, team=teams[team], refusals=counted, now=now)
+    await counted.flush()
 
 
 async def _replay_year(
@@ -178,6 +222,7 @@ async def _replay_year(
         if days_ago > HISTORY_DAYS:
             continue
         events: list[UsageInput] = []
+        sessions: list[SessionInput] = []
         for plan in plans:
             if days_ago > first_lot[plan.name]:
                 continue
@@ -186,15 +231,43 @@ async def _replay_year(
                 if rng.random() < chance:
                     for code in rng.sample(plan.products, 2 if rng.random() < 0.2 else 1):
                         at = datetime.combine(day, time(rng.randint(8, 18), rng.randint(0, 59)), zone)
-                        amount = PRODUCTS[code].rate * (1 if pays else rng.randint(1, 4))
-                        tag = teams[plan.name] if pays or rng.random() > 0.1 else None
+                        if pays:  # Flex: the licensing system reports sessions, a few a day, rated into windows
+                            for n in range(rng.choice((1, 1, 2, 3))):
+                                sid = f'demo-{contract.id}-{day}-{len(sessions)}'
+                                started = at + timedelta(hours=2 * n)
+                                sessions.append(
+                                    SessionInput(sid, user, code, started, rng.randint(3, 240), teams[plan.name])
+                                )
+                            continue
+                        amount = PRODUCTS[code].rate * rng.randint(1, 4)
+                        tag = teams[plan.name] if rng.random() > 0.1 else None
                         events.append(
                             UsageInput(f'demo-{contract.id}-{day}-{len(events)}', user, code, amount, at, tag)
                         )
         received = min(datetime.combine(day, time(23, 30), zone), now)
         await _consume_what_fits(contract.id, [e for e in events if e.occurred_at <= received], received)
+        await _rate_what_fits(contract.id, [s for s in sessions if s.started_at <= received], received)
         if days_ago <= ALERT_HISTORY_DAYS and days_ago % 7 == 0:  # the alert history of the last weeks
             await alerts.evaluate(contract.id, now=received)
+
+
+def _sessions(rng: random.Random, tag: str, user: str, code: str, at: datetime, team: int) -> list[SessionInput]:
+    """A user's sessions of a product in a day: one to three, two hours apart, of 3 minutes to 4 hours."""
+    count = rng.choice((1, 1, 2, 3))
+    return [
+        SessionInput(f'{tag}-{n}', user, code, at + timedelta(hours=2 * n), rng.randint(3, 240), team)
+        for n in range(count)
+    ]
+
+
+async def _rate_what_fits(contract_id: int, sessions: list[SessionInput], now: datetime) -> None:
+    """Rate a day of demo sessions, dropping those a team could no longer cover."""
+    while sessions:
+        try:
+            await rate_sessions(contract_id, sessions, now=now)
+            return
+        except InsufficientBalance as refusal:
+            sessions = [session for session in sessions if session.id != refusal.event_id]
 
 
 async def _consume_what_fits(contract_id: int, events: list[UsageInput], now: datetime) -> None:
@@ -240,10 +313,11 @@ class LiveFeed:
             local = now.astimezone(ZoneInfo(contract.timezone))
             busy = local.weekday() < 5 and local.hour in WORKDAY
             if self.rng.random() < EVENTS_PER_HOUR * (1 if busy else 0.1) / TICKS_PER_HOUR:
-                await self.post(contract.id, now)
+                await self.post(contract.id, now, sessions=contract.mode == 'flex')
 
-    async def post(self, contract_id: int, now: datetime) -> None:
-        """Post one event: a team in proportion to its usage, one of its users, one of its products."""
+    async def post(self, contract_id: int, now: datetime, *, sessions: bool = False) -> None:
+        """Post one event: a team in proportion to its usage, one of its users, one of its products (a session of
+        it, for Flex: its first of the day opens a window)."""
         profiles = await self._profiles(contract_id)
         if not profiles:
             return
@@ -252,6 +326,13 @@ class LiveFeed:
         code = self.rng.choices([p for p, _ in team.products], weights=[w for _, w in team.products])[0]
         rate = PRODUCTS[code].rate if code in PRODUCTS else Decimal(1)
         self.sent += 1
+        if sessions and team.team is not None:
+            session = SessionInput(
+                f'feed-{now.timestamp()}-{self.sent}', user, code, now, self.rng.randint(3, 120), team.team
+            )
+            with contextlib.suppress(InsufficientBalance):
+                await rate_sessions(contract_id, [session])
+            return
         event = UsageInput(
             f'feed-{now.timestamp()}-{self.sent}', user, code, (rate / 8).quantize(Decimal('0.0001')), now, team.team
         )

@@ -178,3 +178,54 @@ def test_two_processes_on_postgresql_deliver_each_notice_once(postgres_url: str,
         assert len(smtp.mailbox.messages) == 6
         assert len({call.json['id'] for call in receiver.calls}) == 6
         assert b.process.poll() is None
+
+
+def test_a_caps_notify_stage_is_delivered_once_a_period_across_two_processes(postgres_url: str, tmp_path: Path) -> None:
+    """Usage posted through both processes crosses a cap's 80 %: one alert (rule null, cap set) and one e-mail to
+    the contract's administrator, however many changes and processes; the deny stage then refuses the product."""
+    empty_schema(postgres_url)
+    with smtp_server() as smtp, ExitStack() as stack:
+        env = environment(postgres_url, smtp)
+        (tmp_path / 'a').mkdir()
+        (tmp_path / 'b').mkdir()
+        a = stack.enter_context(running(env, tmp_path / 'a'))
+        b = stack.enter_context(running(env, tmp_path / 'b'))
+        api = {url: httpx.Client(base_url=f'{url}/api/v1', headers=OPERATOR) for url in (a.url, b.url)}
+        since = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0).isoformat()
+        made = api[a.url].post(
+            '/products', json={'code': 'cad', 'name': 'CAD', 'daily_rate': 7, 'effective_from': since}
+        )
+        assert made.status_code == 201
+        contract = api[a.url].post('/contracts', json={'name': 'Capped', 'region': 'FR'}).json()['id']
+        team = api[a.url].post(f'/contracts/{contract}/teams', json={'name': 'Structure'}).json()['id']
+        base = f'/contracts/{contract}'
+        assert api[a.url].post(f'{base}/purchases', json={'id': 'p', 'team': team, 'quantity': 100}).status_code == 201
+        admin = {'email': 'admin@capped.test', 'password': 'a long enough password'}
+        assert api[a.url].post(f'{base}/admins', json=admin).status_code == 201
+        cap = api[a.url].post(f'{base}/caps', json={'team': team, 'period': 'day', 'limit': 10}).json()
+        for n, url in enumerate((a.url, b.url, a.url, b.url)):  # 2 + 2 + 2 + 2 units: 80 % from the 4th
+            event = {'id': f'u{n}', 'team': team, 'user': 'ana', 'product': 'cad', 'quantity': 2,
+                     'occurred_at': datetime.now(UTC).isoformat()}  # fmt: skip
+            assert api[url].post(f'{base}/usage', json={'events': [event]}).status_code == 200
+        wait_until(lambda: len(smtp.mailbox.messages) == 1)
+        for n, url in enumerate((b.url, a.url)):  # more usage in the same period: no second notice
+            event = {'id': f'v{n}', 'team': team, 'user': 'ana', 'product': 'cad', 'quantity': '0.5',
+                     'occurred_at': datetime.now(UTC).isoformat()}  # fmt: skip
+            assert api[url].post(f'{base}/usage', json={'events': [event]}).status_code == 200
+        wait_until(lambda: all(d['status'] == 'sent' for a in api[b.url].get(f'{base}/alerts').json()['alerts']
+                               for d in a['deliveries']))  # fmt: skip
+        alerts = api[b.url].get(f'{base}/alerts').json()['alerts']
+        notices = [alert for alert in alerts if alert['cap'] == cap['id']]
+        assert len(notices) == 1
+        assert notices[0]['rule'] is None
+        recipient, message = smtp.mailbox.messages[0]
+        assert recipient == 'admin@capped.test'
+        assert '80' in message['Subject']
+        assert len(smtp.mailbox.messages) == 1
+        check = {'user': 'ana', 'product': 'cad', 'team': team}
+        assert api[b.url].get(f'{base}/entitlement', params=check).json()['reason'] in ('window_open', 'ok')
+        assert api[a.url].post(f'{base}/usage', json={'events': [{'id': 'w', 'team': team, 'user': 'leo',
+                               'product': 'cad', 'quantity': 2, 'occurred_at': datetime.now(UTC).isoformat()}]}
+                               ).status_code == 200  # fmt: skip
+        refused = api[b.url].get(f'{base}/entitlement', params={**check, 'user': 'zoe'}).json()
+        assert (refused['allowed'], refused['reason']) == (False, 'cap_reached')  # 11.5 of 10 today

@@ -7,40 +7,14 @@ counts those after the last one its administrator saw, and reads the alerts them
 
 from nicegui import ui
 
-from services.accounts.contracts import ContractInfo
 from services.alerts.history import AlertInfo, last_seen, latest_alerts, mark_seen
-from services.alerts.messages import Crossing, summary
-from services.domain.quantity import SCALE
+from services.alerts.messages import summary
 from ui.boards import Board
 from ui.frame import dialog, heading, testable
 from ui.guard import guard
 from ui.header import AppHeader
 from ui.i18n import t, tn, when
 from ui.rules import RulesEditor
-
-
-def as_crossing(alert: AlertInfo, contract: ContractInfo) -> Crossing:
-    """A recorded alert as the crossing it was, to say it in the page's language."""
-    return Crossing(
-        rule=alert.rule,
-        contract=contract.id,
-        contract_name=contract.name,
-        holder=0,
-        team=alert.team,
-        name=alert.team_name or contract.name,
-        mode=contract.mode,
-        kind=alert.kind,
-        threshold=alert.threshold,
-        state=alert.state,
-        at=alert.at,
-        available=int(alert.available * SCALE),
-        total=int(alert.total * SCALE),
-        expiring=int(alert.expiring * SCALE),
-        expiring_days=int(alert.threshold) if alert.kind == 'expiring_within_days' else 90,
-        next_expiry=alert.next_expiry,
-        runs_out_on=alert.runs_out_on,
-        timezone=contract.timezone,
-    )
 
 
 def delivery_text(channel: str, target: str, status: str, attempts: int, error: str | None, lang: str) -> str:
@@ -127,7 +101,7 @@ class AlertsBell:
                         ui.label(when(alert.at, lang, contract.timezone)).classes('text-caption')
                         if alert.id > self.seen:
                             ui.label(t('new', lang)).classes('text-caption text-weight-bold text-primary')
-                    ui.label(summary(as_crossing(alert, contract), lang)).classes('text-body2')
+                    ui.label(summary(alert.crossing(contract), lang)).classes('text-body2')
                     for delivery in alert.deliveries:
                         ui.label(
                             delivery_text(

@@ -19,11 +19,13 @@ from ui.assign import AssignDialog
 from ui.board import CONTRACT_DETAILS, BalanceBoard
 from ui.boards import Board
 from ui.cards import card_key, mode_text
+from ui.controls import open_controls
 from ui.exports import balances_table, download
 from ui.frame import frame, heading, language
 from ui.guard import guard, signed_in_admin
 from ui.history import HistoryDialog
 from ui.i18n import t
+from ui.refusals import RefusalsPanel
 from ui.usage_panel import UsagePanel
 
 WARMING_WAIT = 1.0  # seconds a page waits for its board being loaded since its sign-in, rather than follow it
@@ -42,6 +44,7 @@ class BalancesView:
         self.panels: dict[str, UsagePanel] = {}
         self._board: Board | None = None
         self.details: ui.column | None = None
+        self.refusals: RefusalsPanel | None = None
         with frame(self.lang, signed_in_as=admin.email, admin_id=admin.id) as page:
             options = {c.id: f'{c.name} · {c.region} · {mode_text(c, lang)}' for c in granted}
             page.header.contracts(options, self.contract.id, t('Contract', lang), self.switch_contract)
@@ -99,6 +102,12 @@ class BalancesView:
         if kind == CONTRACT_DETAILS:
             await self.toggle_details(CONTRACT_DETAILS, None, self.contract.name)
             return
+        if kind == 'contract-controls':
+            await self.controls(None)
+            return
+        if kind == 'refusals':
+            await self.toggle_refusals()
+            return
         balance = self.balance(team)
         if kind == 'history':
             await HistoryDialog(
@@ -114,6 +123,34 @@ class BalancesView:
             AssignDialog(self.contract.id, balance, self.teams(), self.lang, made_by=self.admin.email)
         elif kind == 'details':
             await self.toggle_details(card_key(team), team, balance.team_name or self.contract.name)
+        elif kind == 'controls':
+            await self.controls(team)
+
+    async def controls(self, team: int | None) -> None:
+        """A team's controls (its products and caps), or the contract's caps."""
+        if await guard.allows(self.contract.id):
+            with self.body:
+                await open_controls(self.shared, team, self.lang)
+
+    async def assign_to(self, team: int | None) -> None:
+        """Assign tokens to a team that was refused for want of them: from the team that has the most."""
+        others = [b for b in self.shared.model.holders if b.team not in (None, team)]
+        if team is None or not others or not await guard.allows(self.contract.id):
+            return
+        source = max(others, key=lambda b: b.available)
+        AssignDialog(self.contract.id, source, self.teams(), self.lang, made_by=self.admin.email, target=team)
+
+    async def toggle_refusals(self) -> None:
+        if self.refusals is not None:
+            self.refusals.close()
+            self.refusals = None
+            self.board.set_open('refusals', False)
+            return
+        with self._details():
+            self.refusals = RefusalsPanel(self.shared, self.lang, controls=self.controls, assign=self.assign_to)
+        self.board.set_open('refusals', True)
+        self.refusals.reveal()
+        await self.refusals.reload()
 
     async def review(self, from_team: int, to_team: int) -> None:
         """A suggestion, opened in the assign dialog: filled in, previewed, waiting for the confirmation."""
@@ -139,16 +176,20 @@ class BalancesView:
             self.panels.pop(key).close()
             self.board.set_open(key, False)
             return
-        if self.details is None:
-            with self.body:
-                self.details = ui.column().classes('w-full gap-4')
         title = t('Usage details · {name}', self.lang, name=name)
-        with self.details:
+        with self._details():
             panel = UsagePanel(self.shared, self.runtime.reads, self.lang, team=team, title=title)
         self.panels[key] = panel
         self.board.set_open(key, True)
         panel.reveal()
         await panel.reload()
+
+    def _details(self) -> ui.column:
+        """Where the panels a page opens go, under its board (made when the first is opened)."""
+        if self.details is None:
+            with self.body:
+                self.details = ui.column().classes('w-full gap-4')
+        return self.details
 
     async def download(self, kind: str) -> None:
         if not await guard.allows(self.contract.id):

@@ -128,10 +128,14 @@ export default {
                  @click="$emit('review', { from_team: s.from_team, to_team: s.to_team })" />
         </div>
       </section>
-      <div class="row w-full">
+      <div class="row w-full gap-2">
         <q-btn flat no-caps color="primary" icon="bar_chart" :label="state.labels.contract_details"
                :aria-expanded="String(isOpen('contract-details'))" data-marker="contract-details"
                @click="act('contract-details', '')" />
+        <q-btn flat no-caps color="primary" icon="tune" :label="state.labels.contract_controls"
+               data-marker="contract-controls" @click="act('contract-controls', '')" />
+        <q-btn flat no-caps color="primary" icon="block" :label="state.labels.refusals"
+               :aria-expanded="String(isOpen('refusals'))" data-marker="refusals" @click="act('refusals', '')" />
       </div>
     </div>`,
   props: {

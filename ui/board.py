@@ -23,9 +23,10 @@ from ui.cards import BoardView, CardView, card_key
 Action = Callable[[str, int | None], Awaitable[None]]
 Download = Callable[[str], Awaitable[None]]
 Review = Callable[[int, int], Awaitable[None]]
-ACTIONS = ('history', 'assign', 'details')
+ACTIONS = ('history', 'assign', 'details', 'controls')
 FORMATS = ('csv', 'csv_locale', 'xlsx')
 CONTRACT_DETAILS = 'contract-details'  # the key of the contract's own usage details among the open ones
+CONTRACT_ACTIONS = (CONTRACT_DETAILS, 'contract-controls', 'refusals')  # the contract's buttons, under its cards
 
 
 class BalanceBoard(Element, component='board.js'):
@@ -44,7 +45,7 @@ class BalanceBoard(Element, component='board.js'):
 
         async def act(event: GenericEventArguments) -> None:
             kind = event.args.get('kind')
-            if kind == CONTRACT_DETAILS:
+            if kind in CONTRACT_ACTIONS:
                 await on_action(kind, None)
                 return
             card = view.cards.get(str(event.args.get('key', '')))

@@ -140,6 +140,8 @@ def labels(unit: str, lang: str) -> dict[str, str]:
         'csv_locale': t('CSV for spreadsheets in my language', lang),
         'xlsx': t('Excel workbook (XLSX)', lang),
         'contract_details': t('Usage details of the contract', lang),
+        'contract_controls': t('Caps of the contract', lang),
+        'refusals': t('Refusals', lang),
         'suggestions': t('Suggestions', lang),
         'suggestions_intro': t(
             'Tokens that will expire unused at the last 28 days’ pace, where another team would use them.', lang
@@ -161,6 +163,8 @@ def actions(flex: bool, teams: bool, lang: str) -> list[dict[str, str]]:
     if flex and teams:
         found.append({'kind': 'assign', 'icon': 'swap_horiz', 'label': t('Assign to another team', lang)})
     found.append({'kind': 'details', 'icon': 'bar_chart', 'label': t('Show usage details', lang)})
+    if flex:
+        found.append({'kind': 'controls', 'icon': 'tune', 'label': t('Controls', lang)})
     return found
 
 

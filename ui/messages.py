@@ -53,7 +53,14 @@ def refusal(error: LedgerError, lang: str) -> str:
 
 def invalid(field: str, lang: str) -> str:
     """What to tell the person about an invalid value of a field."""
-    if field in ('quantity', 'threshold'):
+    if field == 'stages':
+        return t(
+            'Give the stages whole percentages from 1 to 200, notify below deny (like notify at 80, deny at 100).',
+            lang,
+        )
+    if field == 'user':
+        return t('Type a user of at most 200 characters, or leave it empty for everyone.', lang)
+    if field in ('quantity', 'threshold', 'limit'):
         return t(
             'Type a number greater than 0 with at most 4 decimals, like {example}.', lang, example=number_example(lang)
         )

@@ -12,20 +12,23 @@ from collections.abc import Sequence
 
 from nicegui import background_tasks, ui
 
+from services.catalog.products import rate_book
 from services.domain.dates import DateRange, local_date
+from services.domain.quantity import from_units
 from services.infrastructure.clock import utcnow
 from services.reading.exports import Table
 from services.reading.live import LiveUpdate
-from services.reading.usage import By, UsageBreakdown, UsageSeries, usage_breakdown, usage_series
+from services.reading.usage import By, UsageBreakdown, UsageSeries, usage_breakdown, usage_series, user_days
 from ui import charts
 from ui.boards import Board, SharedReads
 from ui.exports import download_menu, usage_table
 from ui.frame import heading, labelled, testable
 from ui.guard import guard
-from ui.i18n import number, t
+from ui.i18n import integer, number, t
 from ui.ranges import RangePicker
 
 REFRESH = 2.0  # seconds between two live reloads of one panel, at least
+ProductRates = dict[str, tuple[int | None, int]]  # product → its daily rate now (units), its user-days
 
 
 class UsagePanel:
@@ -61,14 +64,11 @@ class UsagePanel:
             self.chart = ui.echart({'series': []}).classes('w-full h-72').mark('usage-chart')
             self.table = (
                 ui.table(
-                    columns=[
-                        {'name': 'key', 'label': t('Service', lang), 'field': 'key', 'align': 'left'},
-                        {'name': 'quantity', 'label': t('Quantity', lang), 'field': 'quantity', 'align': 'right'},
-                    ],
+                    columns=self.columns(t('Service', lang), priced=False),
                     rows=[],
                     pagination=10,
                 )
-                .props('flat dense')
+                .props('flat dense wrap-cells')
                 .classes('w-full')
                 .mark('usage-table')
             )
@@ -116,19 +116,26 @@ class UsagePanel:
 
         background_tasks.create(later(), name='usage panel reload')
 
-    async def _read(self) -> tuple[UsageSeries | None, UsageBreakdown]:
+    async def _read(self) -> tuple[UsageSeries | None, UsageBreakdown, ProductRates]:
         by = self.by
         key = (self.contract_id, self.team, self.range, by, self.shared.model.as_of)
         date_range = self.range
 
-        async def read() -> tuple[UsageSeries | None, UsageBreakdown]:
+        async def read() -> tuple[UsageSeries | None, UsageBreakdown, ProductRates]:
             breakdown = await usage_breakdown(self.contract_id, date_range, by=by, team=self.team)
+            rates: ProductRates = {}
+            if by == 'product':  # beside each product's tokens: its daily rate now, and the user-days it was charged
+                book, days = await rate_book(), await user_days(self.contract_id, date_range, team=self.team)
+                now = utcnow()
+                rates = {
+                    str(row.key): (book.rate_at(str(row.key), now), days.get(str(row.key), 0)) for row in breakdown.rows
+                }
             if by == 'team':
-                return None, breakdown
+                return None, breakdown, rates
             series = await usage_series(
                 self.contract_id, date_range, by='user' if by == 'user' else 'product', team=self.team
             )
-            return series, breakdown
+            return series, breakdown, rates
 
         return await self.reads.get(key, read)
 
@@ -141,7 +148,7 @@ class UsagePanel:
         self.reloaded = time.monotonic()
         self.spinner.set_visibility(True)
         try:
-            series, breakdown = await self._read()
+            series, breakdown, rates = await self._read()
         finally:
             self.spinner.set_visibility(False)
         self.report = breakdown
@@ -161,12 +168,33 @@ class UsagePanel:
             self.chart.options.update(charts.stacked_bars(series, self.lang, others=t('Others', self.lang)))
         self.chart.update()
         header = {'product': t('Service', self.lang), 'user': t('User', self.lang), 'team': t('Team', self.lang)}
-        self.table.columns[0]['label'] = header[self.by]
+        self.table.columns[:] = self.columns(header[self.by], priced=bool(rates))
         self.table.rows = [
-            {'key': key, 'quantity': number(row.quantity, self.lang)}
+            {
+                'key': key,
+                'quantity': number(row.quantity, self.lang),
+                'rate': self._rate(rates.get(key, (None, 0))[0]),
+                'days': integer(rates.get(key, (None, 0))[1], self.lang),
+            }
             for key, row in zip(keys, breakdown.rows, strict=True)
         ]
         self.table.update()
+
+    def _rate(self, units: int | None) -> str:
+        return number(from_units(units), self.lang) if units else '—'
+
+    def columns(self, key: str, *, priced: bool) -> list[dict[str, str]]:
+        """The table's columns: the key and its quantity, and for products their daily rate and user-days."""
+        found = [
+            {'name': 'key', 'label': key, 'field': 'key', 'align': 'left'},
+            {'name': 'quantity', 'label': t('Quantity', self.lang), 'field': 'quantity', 'align': 'right'},
+        ]
+        if priced:
+            found += [
+                {'name': 'rate', 'label': t('Daily rate', self.lang), 'field': 'rate', 'align': 'right'},
+                {'name': 'days', 'label': t('User-days', self.lang), 'field': 'days', 'align': 'right'},
+            ]
+        return found
 
     async def _export(self) -> tuple[Table, Sequence[object]]:
         if self.report is None:

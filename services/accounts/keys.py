@@ -15,7 +15,7 @@ from models import ApiKey
 from services.accounts.contracts import get_contract
 from services.domain.errors import InvalidInput
 
-SCOPES = ('usage:write', 'balances:read', 'transfers:write', 'alerts:write')
+SCOPES = ('usage:write', 'balances:read', 'transfers:write', 'alerts:write', 'entitlements:read', 'controls:write')
 PREFIX = 'bal'
 
 

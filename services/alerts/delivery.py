@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import aiosmtplib
 import httpx
 
-from models import Alert, AlertDelivery, AlertRule
+from models import Alert, AlertDelivery, AlertRule, Cap
 from services.accounts.contracts import get_contract
 from services.alerts.messages import Crossing, email
 from services.alerts.rules import RuleInfo
@@ -104,11 +104,12 @@ async def crossing_of(alert: Alert) -> Crossing:
     if alert.team_id is not None:  # type: ignore[attr-defined]
         await alert.fetch_related('team')
         team_name = alert.team.name if alert.team else None
+    cap = await Cap.get_or_none(id=alert.cap_id) if alert.cap_id is not None else None  # type: ignore[attr-defined]
     return Crossing(
-        rule=alert.rule_id,  # type: ignore[attr-defined]
+        rule=alert.rule_id or 0,  # type: ignore[attr-defined]
         contract=contract.id,
         contract_name=contract.name,
-        holder=alert.holder_id,  # type: ignore[attr-defined]
+        holder=alert.holder_id or 0,  # type: ignore[attr-defined]
         team=alert.team_id,  # type: ignore[attr-defined]
         name=team_name or contract.name,
         mode=contract.mode,
@@ -123,6 +124,9 @@ async def crossing_of(alert: Alert) -> Crossing:
         next_expiry=alert.next_expiry,
         runs_out_on=alert.runs_out_on,
         timezone=contract.timezone,
+        cap_user=cap.user if cap else None,
+        cap_product=cap.product if cap else None,
+        cap_period=cap.period if cap else None,
     )
 
 

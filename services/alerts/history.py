@@ -4,10 +4,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from models import Alert, AlertDelivery, AlertSeen
-from services.accounts.contracts import get_contract, list_teams
+from models import Alert, AlertDelivery, AlertSeen, Cap
+from services.accounts.contracts import ContractInfo, get_contract, list_teams
+from services.alerts.messages import Crossing
 from services.domain.dates import DateRange, local_date, start_of_day
-from services.domain.quantity import from_units
+from services.domain.quantity import SCALE, from_units
 from services.infrastructure.clock import resolve
 
 MAX_ALERTS = 10_000
@@ -25,7 +26,7 @@ class DeliveryInfo:
 @dataclass(frozen=True)
 class AlertInfo:
     id: int
-    rule: int
+    rule: int | None  # None: a cap's notice
     team: int | None
     team_name: str | None
     kind: str
@@ -39,6 +40,36 @@ class AlertInfo:
     next_expiry: date | None
     runs_out_on: date | None
     deliveries: tuple[DeliveryInfo, ...]
+    cap: int | None = None
+    cap_user: str | None = None
+    cap_product: str | None = None
+    cap_period: str | None = None
+
+    def crossing(self, contract: ContractInfo) -> Crossing:
+        """The crossing it records, to say it in a reader's language."""
+        return Crossing(
+            rule=self.rule or 0,
+            contract=contract.id,
+            contract_name=contract.name,
+            holder=0,
+            team=self.team,
+            name=self.team_name or contract.name,
+            mode=contract.mode,
+            kind=self.kind,
+            threshold=self.threshold,
+            state=self.state,
+            at=self.at,
+            available=int(self.available * SCALE),
+            total=int(self.total * SCALE),
+            expiring=int(self.expiring * SCALE),
+            expiring_days=int(self.threshold) if self.kind == 'expiring_within_days' else 90,
+            next_expiry=self.next_expiry,
+            runs_out_on=self.runs_out_on,
+            timezone=contract.timezone,
+            cap_user=self.cap_user,
+            cap_product=self.cap_product,
+            cap_period=self.cap_period,
+        )
 
 
 async def alert_history(
@@ -69,6 +100,8 @@ async def latest_alerts(contract_id: int, limit: int = 30) -> tuple[AlertInfo, .
 
 async def _with_deliveries(contract_id: int, rows: list[Alert]) -> tuple[AlertInfo, ...]:
     names = {team.id: team.name for team in await list_teams(contract_id)}
+    capped = {row.cap_id for row in rows if row.cap_id is not None}  # type: ignore[attr-defined]
+    caps = {cap.id: cap for cap in await Cap.filter(id__in=list(capped))} if capped else {}
     by_alert: dict[int, list[DeliveryInfo]] = {}
     if rows:
         deliveries = (
@@ -95,6 +128,10 @@ async def _with_deliveries(contract_id: int, rows: list[Alert]) -> tuple[AlertIn
             next_expiry=row.next_expiry,
             runs_out_on=row.runs_out_on,
             deliveries=tuple(by_alert.get(row.id, ())),
+            cap=row.cap_id,  # type: ignore[attr-defined]
+            cap_user=caps[row.cap_id].user if row.cap_id in caps else None,  # type: ignore[attr-defined]
+            cap_product=caps[row.cap_id].product if row.cap_id in caps else None,  # type: ignore[attr-defined]
+            cap_period=caps[row.cap_id].period if row.cap_id in caps else None,  # type: ignore[attr-defined]
         )
         for row in rows
     )

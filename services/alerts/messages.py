@@ -36,6 +36,9 @@ class Crossing:
     next_expiry: date | None
     runs_out_on: date | None
     timezone: str = 'UTC'
+    cap_user: str | None = None  # a cap's notice (``kind`` ``cap``: ``threshold`` is the stage's percent,
+    cap_product: str | None = None  # ``available`` what the cap counted, ``total`` its limit)
+    cap_period: str | None = None
 
 
 def _unit(crossing: Crossing, lang: str) -> str:
@@ -45,6 +48,11 @@ def _unit(crossing: Crossing, lang: str) -> str:
 def condition(crossing: Crossing, lang: str) -> str:
     """The rule's condition in words (``tokens expire within 90 days``)."""
     unit = _unit(crossing, lang)
+    if crossing.kind == 'cap':
+        cap = t('daily cap', lang) if crossing.cap_period == 'day' else t('monthly cap', lang)
+        reached = t('{percent} of the {cap} reached', lang, percent=share(crossing.threshold / 100, lang), cap=cap)
+        scope = ', '.join(part for part in (crossing.cap_user, crossing.cap_product) if part)
+        return f'{reached} ({scope})' if scope else reached
     threshold = number(crossing.threshold, lang)
     if crossing.kind == 'available_below_percent':
         return t('{unit} available under {percent}', lang, unit=unit, percent=share(crossing.threshold / 100, lang))
@@ -58,13 +66,14 @@ def condition(crossing: Crossing, lang: str) -> str:
 
 def summary(crossing: Crossing, lang: str) -> str:
     """One line for the history: who, the condition, firing or resolved, and the key numbers."""
+    numbers = {
+        'available': number(from_units(crossing.available), lang),
+        'total': number(from_units(crossing.total), lang),
+    }
     facts = [
-        t(
-            'available {available} of {total}',
-            lang,
-            available=number(from_units(crossing.available), lang),
-            total=number(from_units(crossing.total), lang),
-        ),
+        t('used {available} of {total}', lang, **numbers)
+        if crossing.kind == 'cap'
+        else t('available {available} of {total}', lang, **numbers)
     ]
     if crossing.expiring and crossing.next_expiry:
         facts.append(
@@ -108,6 +117,13 @@ def _lines(crossing: Crossing, lang: str, link: str) -> list[tuple[str, str]]:
         (t('Available', lang), f'{number(from_units(crossing.available), lang)} {unit}'),
         (t('Total', lang), f'{number(from_units(crossing.total), lang)} {unit}'),
     ]
+    if crossing.kind == 'cap':
+        rows[-2:] = [
+            (t('Used this period', lang), f'{number(from_units(crossing.available), lang)} {unit}'),
+            (t('Cap', lang), f'{number(from_units(crossing.total), lang)} {unit}'),
+        ]
+        rows.append((t('Page', lang), link))
+        return rows
     if crossing.expiring and crossing.next_expiry:
         rows.append(
             (

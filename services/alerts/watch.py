@@ -7,7 +7,8 @@ contract at once (``evaluate.evaluate_many``: a fixed number of statements). Tim
 evaluation schedules the holders' next moments (a lot expiring) and their contracts' next day (a threshold of days
 crossed, a run-out date nearer), and those are evaluated then (``reading.moments``). On taking the lead, it
 evaluates every contract with rules once, ``CHUNK`` contracts at a time: a change whose process died before it was
-evaluated is evaluated now, and every moment is scheduled. Writes never wait for any of this.
+evaluated is evaluated now, and every moment is scheduled. The caps of the contracts evaluated are looked at too: a
+notify stage reached sends its notice once (``caps.notify_caps``). Writes never wait for any of this.
 """
 
 import asyncio
@@ -15,7 +16,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from models import AlertRule
+from models import AlertRule, Cap
+from services.alerts.caps import notify_caps
 from services.alerts.delivery import Sender
 from services.alerts.evaluate import evaluate_many
 from services.infrastructure import bus, coordination, tasks
@@ -86,7 +88,9 @@ class AlertWatch:
             return
         if self._everything:
             self._everything = False
-            contracts = await AlertRule.filter(deleted_at=None).distinct().values_list('contract_id', flat=True)
+            ruled = await AlertRule.filter(deleted_at=None).distinct().values_list('contract_id', flat=True)
+            capped = await Cap.filter(deleted_at=None).distinct().values_list('contract_id', flat=True)
+            contracts = [*ruled, *capped]
             ids = sorted({int(str(contract)) for contract in contracts})
             for start in range(0, len(ids), CHUNK):
                 await self._evaluate(dict.fromkeys(ids[start : start + CHUNK]), None)
@@ -100,6 +104,7 @@ class AlertWatch:
     async def _evaluate(self, marks: Marks, due: datetime | None) -> None:
         now = max(self.clock.now(), due) if due else self.clock.now()
         recorded = await evaluate_many(marks, now=now, noted=self._moments.note)
+        recorded += await notify_caps(list(marks), now=now)
         self.evaluations += 1
         if recorded:
             self.sender.wake()  # also told through the bus; this saves the round trip

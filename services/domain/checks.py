@@ -15,14 +15,24 @@ EMAIL = (
 PLAIN_TEXT = '^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$'  # JSON Schema
 
 
-def text_of(value: object, field: str, max_length: int, *, index: int | None = None, strip: bool = False) -> str:
+def text_of(
+    value: object,
+    field: str,
+    max_length: int,
+    *,
+    index: int | None = None,
+    strip: bool = False,
+    batch: str = 'events',
+) -> str:
     """A non-blank string of at most ``max_length`` characters without control characters (stripped when asked);
-    ``InvalidInput`` naming ``field`` (and the event's index) otherwise."""
+    ``InvalidInput`` naming ``field`` (and the item's index in its batch) otherwise."""
     text = value.strip() if isinstance(value, str) and strip else value
     if not isinstance(text, str) or not text.strip() or len(text) > max_length:
-        raise InvalidInput(field, f'must be a non-blank string of at most {max_length} characters', index=index)
+        raise InvalidInput(
+            field, f'must be a non-blank string of at most {max_length} characters', index=index, batch=batch
+        )
     if CONTROL.search(text):
-        raise InvalidInput(field, 'must not contain control characters', index=index)
+        raise InvalidInput(field, 'must not contain control characters', index=index, batch=batch)
     return text
 
 
@@ -31,10 +41,10 @@ def fingerprint(*parts: object) -> str:
     return hashlib.sha256('\x1f'.join(map(str, parts)).encode()).hexdigest()
 
 
-def client_id_of(value: object, field: str = 'id', index: int | None = None) -> str:
+def client_id_of(value: object, field: str = 'id', index: int | None = None, batch: str = 'events') -> str:
     """A client id as given: ``InvalidInput`` naming ``field`` unless it is a non-blank string of at most 128
     characters."""
-    return text_of(value, field, MAX_CLIENT_ID, index=index)
+    return text_of(value, field, MAX_CLIENT_ID, index=index, batch=batch)
 
 
 def units_of(value: object, field: str = 'quantity', index: int | None = None) -> int:
@@ -49,14 +59,14 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9998, 12, 31, tzinfo=UTC)  # room for a year of validity and any time zone after it
 
 
-def instant(value: object, field: str, index: int | None = None) -> datetime:
+def instant(value: object, field: str, index: int | None = None, batch: str = 'events') -> datetime:
     """An aware time as UTC, between 1970 and 9998; a time without an offset is refused."""
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise InvalidInput(field, 'must be a time with a time zone offset', index=index)
+        raise InvalidInput(field, 'must be a time with a time zone offset', index=index, batch=batch)
     try:
         utc = value.astimezone(UTC)
     except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first representable instant
         utc = EARLIEST - timedelta(days=1)
     if not EARLIEST <= utc <= LATEST:
-        raise InvalidInput(field, 'must lie between 1970 and 9998', index=index)
+        raise InvalidInput(field, 'must lie between 1970 and 9998', index=index, batch=batch)
     return utc

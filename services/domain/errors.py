@@ -24,19 +24,23 @@ class UnknownContract(NotFound):
 
 
 class InvalidInput(LedgerError):
-    """A value that breaks a rule of the contract; ``field`` names it, ``index`` is its event's place in a batch."""
+    """A value that breaks a rule of the contract; ``field`` names it, ``index`` is its item's place in a batch
+    (``batch``: ``events``, ``sessions``)."""
 
-    def __init__(self, field: str, message: str, *, index: int | None = None) -> None:
-        where = f'events[{index}].{field}' if index is not None else field
+    def __init__(self, field: str, message: str, *, index: int | None = None, batch: str = 'events') -> None:
+        where = f'{batch}[{index}].{field}' if index is not None else field
         super().__init__(f'{where}: {message}')
         self.field = field
         self.index = index
+        self.batch = batch
         self.reason = message
 
 
 class UnknownTeam(InvalidInput):
-    def __init__(self, team_id: object, *, field: str = 'team', index: int | None = None) -> None:
-        super().__init__(field, f'team {team_id} is not a team of this contract', index=index)
+    def __init__(
+        self, team_id: object, *, field: str = 'team', index: int | None = None, batch: str = 'events'
+    ) -> None:
+        super().__init__(field, f'team {team_id} is not a team of this contract', index=index, batch=batch)
         self.team_id = team_id
 
 
@@ -64,6 +68,10 @@ class ClientIdConflict(Conflict):
         super().__init__(f'{kind} id {client_id!r} was already used with a different payload')
         self.kind = kind
         self.client_id = client_id
+
+
+class NotInThisMode(Conflict):
+    """Something that exists in one mode only (a team's product list: Flex)."""
 
 
 class TransfersNotAvailable(Conflict):

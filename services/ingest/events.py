@@ -45,6 +45,31 @@ class CheckedBatch:
     duplicates: int
 
 
+def payer(
+    contract: Contract,
+    holders: Mapping[int | None, int],
+    team_ids: set[int],
+    team: int | None,
+    index: int,
+    batch: str = 'events',
+) -> int:
+    """The holder that pays for an item of a batch of its ``team``: the team (Flex, where it is required) or the
+    contract's pool (cloud credits, where a team only tags); ``InvalidInput`` naming the item otherwise."""
+    if contract.mode == regions.FLEX and team is None:
+        raise WrongMode('team', 'is required: in a Flex contract the team pays', index=index, batch=batch)
+    if team is not None and team not in team_ids:
+        raise UnknownTeam(team, index=index, batch=batch)
+    return holders[team] if contract.mode == regions.FLEX else holders[None]
+
+
+def not_ahead(value: object, field: str, now: datetime, index: int, batch: str = 'events') -> datetime:
+    """An instant of a batch's item, at most 5 minutes from now."""
+    at = instant(value, field, index, batch)
+    if at > now + FUTURE_TOLERANCE:
+        raise InvalidInput(field, 'is more than 5 minutes in the future', index=index, batch=batch)
+    return at
+
+
 def _check(
     contract: Contract,
     holders: Mapping[int | None, int],
@@ -57,14 +82,8 @@ def _check(
     user = text_of(event.user, 'user', MAX_USER, index=index)
     product = text_of(event.product, 'product', MAX_PRODUCT, index=index)
     units = units_of(event.quantity, index=index)
-    occurred_at = instant(event.occurred_at, 'occurred_at', index)
-    if occurred_at > now + FUTURE_TOLERANCE:
-        raise InvalidInput('occurred_at', 'is more than 5 minutes in the future', index=index)
-    if contract.mode == regions.FLEX and event.team is None:
-        raise WrongMode('team', 'is required: in a Flex contract the team pays', index=index)
-    if event.team is not None and event.team not in team_ids:
-        raise UnknownTeam(event.team, index=index)
-    holder_id = holders[event.team] if contract.mode == regions.FLEX else holders[None]
+    occurred_at = not_ahead(event.occurred_at, 'occurred_at', now, index)
+    holder_id = payer(contract, holders, team_ids, event.team, index)
     digest = fingerprint(event.team, user, product, units, occurred_at.isoformat())
     return CheckedUsage(client_id, holder_id, event.team, user, product, units, occurred_at, digest)
 

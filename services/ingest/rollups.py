@@ -1,9 +1,9 @@
 """Writing usage: the events, their ledger entries and the rollups, in the caller's transaction
 
-Each batch adds to the rollups of the right grain (totals, products and users per team tag, by day and by calendar
-month, in the contract's time zone) with upserts, and moves the last time each product and user was seen per
-holder, so that every read is O(days × keys), never O(events). Upsert rows are sorted by key: two batches touching
-the same rows lock them in the same order and cannot deadlock.
+Each batch adds to the rollups of the right grain (totals, products, users, and users and products together — what
+a cap counts — per team tag, by day and by calendar month, in the contract's time zone) with upserts, and moves the
+last time each product and user was seen per holder, so that every read is O(days × keys), never O(events). Upsert
+rows are sorted by key: two batches touching the same rows lock them in the same order and cannot deadlock.
 """
 
 from collections import defaultdict
@@ -48,6 +48,7 @@ PERIOD_KEY = 'contract_id, team_key, grain, day'
 TOTAL_UPSERT = _adding('usage_total', PERIOD_KEY, 'quantity', 'events')
 PRODUCT_UPSERT = _adding('usage_by_product', f'{PERIOD_KEY}, product', 'quantity')
 USER_UPSERT = _adding('usage_by_user', f'{PERIOD_KEY}, user_name', 'quantity')
+USER_PRODUCT_UPSERT = _adding('usage_by_user_product', f'{PERIOD_KEY}, user_name, product', 'quantity')
 SEEN_UPSERT = (
     'ON CONFLICT (holder_id, kind, key) DO UPDATE SET last_at = excluded.last_at '
     'WHERE excluded.last_at > usage_seen.last_at'
@@ -130,6 +131,7 @@ async def add_to_rollups(
     totals: dict[tuple[int, int, date], list[int]] = defaultdict(lambda: [0, 0])
     products: dict[tuple[int, int, date, str], int] = defaultdict(int)
     users: dict[tuple[int, int, date, str], int] = defaultdict(int)
+    pairs: dict[tuple[int, int, date, str, str], int] = defaultdict(int)
     seen: dict[tuple[int, str, str], int] = {}
     ahead: list[tuple[int, int, str, str, int]] = []
     for event in events:
@@ -141,6 +143,7 @@ async def add_to_rollups(
             total[1] += 1
             products[team_key, grain, period, event.product] += event.units
             users[team_key, grain, period, event.user] += event.units
+            pairs[team_key, grain, period, event.user, event.product] += event.units
         at = micros(event.occurred_at)
         if event.occurred_at > now:
             ahead.append((contract.id, event.holder_id, event.product, event.user, at))
@@ -162,6 +165,13 @@ async def add_to_rollups(
     ):
         rows = [(contract.id, *key, units) for key, units in sorted(sums.items())]
         await insert_rows(conn, table, (*columns, column, 'quantity'), rows, suffix=upsert)
+    await insert_rows(
+        conn,
+        'usage_by_user_product',
+        (*columns, 'user_name', 'product', 'quantity'),
+        [(contract.id, *key, units) for key, units in sorted(pairs.items())],
+        suffix=USER_PRODUCT_UPSERT,
+    )
     await insert_rows(
         conn,
         'usage_seen',

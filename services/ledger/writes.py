@@ -31,7 +31,7 @@ from services.infrastructure import bus, database
 from services.infrastructure.clock import resolve
 from services.infrastructure.retry import retrying
 from services.ingest import rollups
-from services.ingest.events import CheckedUsage, UsageInput, checked_events
+from services.ingest.events import CheckedBatch, CheckedUsage, UsageInput, checked_events
 from services.ledger.allocation import LotState, allocate, available
 
 DEFAULT_VALIDITY = timedelta(days=365)
@@ -214,34 +214,49 @@ async def consume(contract_id: int, events: Sequence[UsageInput], *, now: dateti
     async def write() -> ConsumeResult:
         async with in_transaction('default') as conn:
             await lock_holders(conn, holder_ids)
-            ids = await rollups.insert_new(conn, contract, batch.unique, now)
-            new = [event for event in batch.unique if event.client_id in ids]
-            replayed = [event for event in batch.unique if event.client_id not in ids]
-            if replayed:
-                recorded = await rollups.recorded_fingerprints(conn, contract.id, [e.client_id for e in replayed])
-                for event in replayed:
-                    if recorded[event.client_id] != event.fingerprint:
-                        raise ClientIdConflict('usage event', event.client_id)
-            lots = await open_lots(conn, {event.holder_id for event in new}, now)
-            entries: list[tuple[CheckedUsage, int, int]] = []
-            touched: dict[int, LotState] = {}
-            for event in new:
-                draws = allocate(lots[event.holder_id], event.units, now)
-                if draws is None:
-                    raise InsufficientBalance(
-                        holder='the team' if contract.mode == regions.FLEX else 'the contract',
-                        requested=format_quantity(from_units(event.units)),
-                        available=format_quantity(from_units(available(lots[event.holder_id], now))),
-                        event_id=event.client_id,
-                    )
-                for lot, take in draws:
-                    touched[lot.id] = lot
-                    entries.append((event, lot.id, take))
-            await rollups.record(conn, contract, new, ids, entries, now)
-            await save_remaining(conn, list(touched.values()))
-            charged = {event.holder_id for event in new}
-            if new:
-                await bus.announce(conn, contract.id, charged)
-            return ConsumeResult(len(new), batch.duplicates + len(batch.unique) - len(new), frozenset(charged))
+            return await charge(conn, contract, batch, now)
 
     return await committed(contract.id, write)
+
+
+async def charge(
+    conn: BaseDBAsyncClient,
+    contract: Contract,
+    batch: CheckedBatch,
+    now: datetime,
+    *,
+    naming: dict[str, str] | None = None,
+) -> ConsumeResult:
+    """Inside a write transaction that holds the batch's holders: record the new events of ``batch``, draw each from
+    its holder's lots in consumption order, append the entries and the rollups — the one way usage reaches the ledger
+    (posted usage, and the windows rated sessions charge). Refuses with ``ClientIdConflict`` or
+    ``InsufficientBalance`` naming the event (by ``naming`` of its id, when the caller knows it by another)."""
+    ids = await rollups.insert_new(conn, contract, batch.unique, now)
+    new = [event for event in batch.unique if event.client_id in ids]
+    replayed = [event for event in batch.unique if event.client_id not in ids]
+    if replayed:
+        recorded = await rollups.recorded_fingerprints(conn, contract.id, [e.client_id for e in replayed])
+        for event in replayed:
+            if recorded[event.client_id] != event.fingerprint:
+                raise ClientIdConflict('usage event', event.client_id)
+    lots = await open_lots(conn, {event.holder_id for event in new}, now)
+    entries: list[tuple[CheckedUsage, int, int]] = []
+    touched: dict[int, LotState] = {}
+    for event in new:
+        draws = allocate(lots[event.holder_id], event.units, now)
+        if draws is None:
+            raise InsufficientBalance(
+                holder='the team' if contract.mode == regions.FLEX else 'the contract',
+                requested=format_quantity(from_units(event.units)),
+                available=format_quantity(from_units(available(lots[event.holder_id], now))),
+                event_id=(naming or {}).get(event.client_id, event.client_id),
+            )
+        for lot, take in draws:
+            touched[lot.id] = lot
+            entries.append((event, lot.id, take))
+    await rollups.record(conn, contract, new, ids, entries, now)
+    await save_remaining(conn, list(touched.values()))
+    charged = {event.holder_id for event in new}
+    if new:
+        await bus.announce(conn, contract.id, charged)
+    return ConsumeResult(len(new), batch.duplicates + len(batch.unique) - len(new), frozenset(charged))

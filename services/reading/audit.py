@@ -67,7 +67,9 @@ async def check_rollups(contract_id: int) -> list[str]:
         f'FROM usage_event WHERE contract_id = {mark}',
         [contract_id],
     )
-    expected: dict[str, Rollup] = {name: defaultdict(int) for name in ('total', 'events', 'product', 'user')}
+    expected: dict[str, Rollup] = {
+        name: defaultdict(int) for name in ('total', 'events', 'product', 'user', 'user_product')
+    }
     seen: Rollup = {}
     ahead: Counter[tuple[object, ...]] = Counter()
     for event in events:
@@ -80,6 +82,7 @@ async def check_rollups(contract_id: int) -> list[str]:
             expected['events'][team_key, grain, period] += 1
             expected['product'][team_key, grain, period, event['product']] += units
             expected['user'][team_key, grain, period, event['user_name']] += units
+            expected['user_product'][team_key, grain, period, event['user_name'], event['product']] += units
         at = micros(occurred)
         if occurred > database.to_datetime(event['received_at']):
             ahead[event['holder_id'], event['product'], event['user_name'], at] += 1
@@ -103,6 +106,11 @@ async def check_rollups(contract_id: int) -> list[str]:
         'user': await rows(
             # S608: the identifiers and parameter marks are the code's own; every value is bound
             f'SELECT {columns}, user_name, quantity AS value FROM usage_by_user WHERE contract_id = {{mark}}'  # noqa: S608
+        ),
+        'user_product': await rows(
+            # S608: the identifiers and parameter marks are the code's own; every value is bound
+            f'SELECT {columns}, user_name, product, quantity AS value FROM usage_by_user_product '  # noqa: S608
+            'WHERE contract_id = {mark}'
         ),
     }
     problems = []

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from services.accounts.contracts import ContractInfo, get_contract, team_ids
-from services.domain.dates import DateRange, local_date
+from services.domain.dates import DateRange, local_date, start_of_day
 from services.domain.errors import InvalidInput, UnknownTeam
 from services.domain.quantity import from_units
 from services.infrastructure import database
@@ -246,3 +246,26 @@ def _bucket(day: date, date_range: DateRange, monthly: bool) -> date:
     if not monthly:
         return day
     return max(day.replace(day=1), date_range.start)
+
+
+async def user_days(contract_id: int, date_range: DateRange, *, team: int | None = None) -> dict[str, int]:
+    """Per product, the 24-hour windows rated sessions opened in the range (contract time zone): user-days."""
+    contract = await get_contract(contract_id)
+    conn = database.connection()
+    params: list[object] = [
+        contract_id,
+        start_of_day(date_range.start, contract.timezone),
+        start_of_day(date_range.end + timedelta(days=1), contract.timezone),
+    ]
+    where = ''
+    if team is not None:
+        params.append(team)
+        where = f' AND team_id = {database.mark(conn, 4)}'
+    rows = await conn.execute_query_dict(
+        # S608: the identifiers and parameter marks are the code's own; every value is bound
+        'SELECT product, COUNT(*) AS windows FROM product_session '  # noqa: S608
+        f'WHERE contract_id = {database.mark(conn, 1)} AND window_start >= {database.mark(conn, 2)} '
+        f'AND window_start < {database.mark(conn, 3)}{where} GROUP BY product',
+        params,
+    )
+    return {str(row['product']): int(row['windows']) for row in rows}

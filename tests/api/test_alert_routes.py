@@ -70,7 +70,7 @@ async def test_a_rule_that_already_holds_fires_at_once_and_shows_in_the_history(
     history = await client.get(tenant.url('/alerts'), headers=tenant.keys['balances:read'])
     assert history.status_code == 200, history.text
     (alert,) = history.json()['alerts']
-    assert set(alert) == {'id', 'rule', 'team', 'state', 'at', 'message', 'deliveries'}
+    assert set(alert) == {'id', 'rule', 'cap', 'team', 'state', 'at', 'message', 'deliveries'}
     assert (alert['rule'], alert['team'], alert['state']) == (rule.json()['id'], tenant.teams['A'], 'firing')
     assert alert['deliveries'] == [{'channel': 'email', 'target': 'a@example.com', 'status': 'pending', 'attempts': 0}]
     assert 'A: tokens available under 5' in alert['message']

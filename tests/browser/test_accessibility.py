@@ -33,6 +33,11 @@ def press(marker: str, nth: int = 0) -> Callable[[WebDriver], None]:
     return action
 
 
+def shown(driver: WebDriver, selector: str) -> None:
+    """Wait until the page shows what ``selector`` finds."""
+    wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, selector))
+
+
 def then(*actions: Callable[[WebDriver], None]) -> Callable[[WebDriver], None]:
     def action(driver: WebDriver) -> None:
         for step in actions:
@@ -70,9 +75,11 @@ VIEWS: dict[str, Callable[[WebDriver], None]] = {
     'usage by team': by_team,
     'alerts': open_dialog('bell'),
     'alert rules': then(open_dialog('bell'), press('alerts-rules-tab')),
-    'cloud credits': cloud,
+    'controls': open_dialog('controls'),
+    'refusals': then(press('refusals'), lambda driver: shown(driver, '[data-marker="refusal"]')),
+    'cloud credits': cloud,  # last: the page remembers the contract chosen
 }
-PHONE_VIEWS = ('cards', 'assign, previewed', 'usage details, custom range', 'alerts')
+PHONE_VIEWS = ('cards', 'assign, previewed', 'usage details, custom range', 'alerts', 'controls', 'refusals')
 
 
 RUNS = [

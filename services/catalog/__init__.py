@@ -1,0 +1,1 @@
+"""The price book: products and their daily rates"""
