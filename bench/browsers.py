@@ -222,14 +222,15 @@ class Process:
 
 
 def postgres_cpu() -> float:
-    """The CPU seconds of every PostgreSQL process on the machine (the server's backends among them)."""
-    seconds = 0.0
+    """The CPU seconds of every PostgreSQL process on the machine (the server's backends among them), with those of
+    the backends that have ended (counted in their postmaster's children's time: a killed app's connections go)."""
+    ticks = 0
     for stat in Path('/proc').glob('[0-9]*/stat'):
         with contextlib.suppress(OSError):
             name, fields = stat.read_text().rsplit(')', 1)
             if name.endswith('(postgres'):
-                seconds += (int(fields.split()[11]) + int(fields.split()[12])) / os.sysconf('SC_CLK_TCK')
-    return seconds
+                ticks += sum(int(n) for n in fields.split()[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf('SC_CLK_TCK')
 
 
 def cpu_times() -> tuple[int, int]:

@@ -256,7 +256,7 @@ def servers(args: argparse.Namespace, folder: Path, stats: Path) -> Iterator[tup
         'BALANCES_STORAGE_SECRET': 'bench',
     }
     if args.processes:
-        from tests.cluster import cluster
+        from scripts.cluster import cluster
 
         with cluster(args.db_url, args.processes, folder, env) as running_cluster:
             yield running_cluster.url, running_cluster.processes
@@ -331,6 +331,14 @@ async def run_shape(shape: Shape, args: argparse.Namespace, tmp: Path) -> dict[s
             result['pages moved by the kill'] = len(gaps)
             result['moved pages whole again p50 s'] = percentile(gaps, 50)
             result['moved pages whole again max s'] = max(gaps, default=float('nan'))
+            # the same figures apart: before the kill, and once every moved page was whole again
+            whole = killed[0] + max(gaps, default=0.0)
+            for name, part in (('before the kill', [p for p in done.posts if p.answered < killed[0]]),
+                               ('once recovered', [p for p in done.posts if p.sent > whole])):  # fmt: skip
+                latencies, _ = delays(part, shown, args.wait)
+                posted = [(p.answered - p.sent) * 1000 for p in part if p.status == 200]
+                result[f'post p99 ms {name}'] = percentile(posted, 99)
+                result[f'update p95 ms {name}'] = percentile(latencies, 95)
         for process in processes:
             if process.poll() is not None and not killed:
                 print(f'  a server stopped (exit {process.returncode})', flush=True)
@@ -349,7 +357,8 @@ ORDER = [
     'cpu % no usage', 'cpu % driven', 'pages process cpu %', 'postgresql cpu %', 'steal %', 'health p50 ms',
     'health p99 ms', 'post p50 ms', 'post p99 ms', 'update p50 ms', 'update p95 ms', 'update p99 ms',
     'updates missed', 'updates expected', 'posts lost', 'pages moved by the kill', 'moved pages whole again p50 s',
-    'moved pages whole again max s', 'flushes/s driven',
+    'moved pages whole again max s', 'post p99 ms before the kill', 'update p95 ms before the kill',
+    'post p99 ms once recovered', 'update p95 ms once recovered', 'flushes/s driven',
     'statements per change',
 ]  # fmt: skip
 BASE = '1x500'
