@@ -3,12 +3,13 @@
     .venv/bin/python bench/entitlement.py [--rate 200] [--usage 20] [--seconds 30] [--contracts 20] [--db-url postgres://…]
 
 A fresh ``main.py`` on a fresh database (SQLite in a temporary folder, or the PostgreSQL of ``--db-url``, emptied):
-``--contracts`` Flex contracts of 5 teams, 6 products at daily rates, a product list on one team of each and a
-denying cap on one user, so that checks meet every reason. Then, for ``--seconds``, open-loop (sent on schedule,
-whatever is still waiting): ``--rate`` entitlement checks a second on random contracts, teams, users and products,
-``--usage`` usage POSTs a second of 5 events each (one team of the next contract in turn), and ``/api/v1/health``
-ten times a second. Printed: checks/s answered, check p50/p99, health p50/p99 in the same run and the ratio of the
-two, POST p50/p99, the reasons met, and the server's CPU.
+``--contracts`` Flex contracts of 5 teams (one holding nothing), 6 products at daily rates, a product list on one
+team of each and a denying cap on one user who reached it, so that checks meet every reason. Then, for
+``--seconds``, open-loop (sent on schedule, whatever is still waiting): ``--rate`` entitlement checks a second on
+random contracts, teams, users and products, ``--usage`` POSTs a second to the next contract in turn, alternately 5
+usage events and 5 product sessions, and ``/api/v1/health`` ten times a second. Printed: checks/s answered, check
+p50/p99, health p50/p99 in the same run and the ratio of the two, POST p50/p99, the reasons met, and the server's
+CPU.
 """
 
 import argparse
@@ -50,13 +51,16 @@ async def provision(http: aiohttp.ClientSession, base: str, count: int) -> list[
     for n in range(count):
         contract = (await post('/contracts', {'name': f'Customer {n}', 'region': 'FR'}))['id']
         teams = [(await post(f'/contracts/{contract}/teams', {'name': f'T{t}'}))['id'] for t in range(5)]
-        for team in teams:
+        for team in teams[:4]:  # the fifth team holds nothing: insufficient_balance
             await post(f'/contracts/{contract}/purchases', {'id': f'lot-{team}', 'team': team, 'quantity': '1000000'})
         async with http.put(f'{base}/api/v1/contracts/{contract}/teams/{teams[0]}/products', headers=HEADERS,
                             json={'allowed': ['cad', 'render']}) as r:  # fmt: skip
             assert r.status == 200, await r.text()
         await post(f'/contracts/{contract}/caps', {'user': USERS[0], 'period': 'day', 'limit': '0.0001',
                                                    'stages': [{'at_percent': 100, 'action': 'deny'}]})  # fmt: skip
+        used = {'id': f'capped-{contract}', 'team': teams[1], 'user': USERS[0], 'product': 'cad', 'quantity': '1',
+                'occurred_at': datetime.now(UTC).isoformat()}  # fmt: skip
+        await post(f'/contracts/{contract}/usage', {'events': [used]})
         found.append((contract, teams))
     return found
 
@@ -89,7 +93,22 @@ async def drive(base: str, tenants: list[tuple[int, list[int]]], args: argparse.
 
         async def use(n: int) -> None:
             contract, teams = tenants[n % len(tenants)]
+            teams = teams[:4]
             at = datetime.now(UTC).isoformat()
+            if n % 2:  # every other POST: product sessions, rated into windows (so that checks meet open windows)
+                sessions = [
+                    {
+                        'id': f's{n}-{i}',
+                        'team': rng.choice(teams),
+                        'user': rng.choice(USERS[1:]),
+                        'product': rng.choice(list(PRODUCTS)),
+                        'started_at': at,
+                        'minutes': rng.choice((3, 30, 90)),
+                    }
+                    for i in range(5)
+                ]
+                await timed('POST', f'{base}/api/v1/contracts/{contract}/sessions', posts, json={'sessions': sessions})
+                return
             events = [
                 {
                     'id': f'e{n}-{i}',

@@ -16,10 +16,11 @@ from services.accounts.contracts import TeamInfo
 from services.domain.errors import LedgerError
 from services.ledger import LotMove
 from services.reading.balances import HolderBalance
+from services.reading.live import LiveContract, LiveUpdate
 from ui.frame import dialog, heading, testable
 from ui.guard import guard
 from ui.i18n import day, number, number_example, parse_number, t
-from ui.messages import refusal
+from ui.messages import refusal, unreadable
 
 
 def moves_text(moves: tuple[LotMove, ...], lang: str) -> str:
@@ -42,7 +43,9 @@ class AssignDialog:
         made_by: str,
         target: int | None = None,
         quantity: Decimal | None = None,
+        live: LiveContract | None = None,
     ) -> None:
+        """``live``: the contract's live model, so that what the dialog says is available stays current."""
         self.contract_id, self.balance, self.lang, self.made_by = contract_id, balance, lang, made_by
         self.others = {team.id: team.name for team in teams if team.id != balance.team}
         self.request_id = str(uuid.uuid4())  # one per confirmation: a double click cannot assign twice
@@ -50,9 +53,8 @@ class AssignDialog:
         title = t('Assign tokens of {team} to another team', lang, team=balance.team_name or '')
         with dialog(title) as self.dialog, ui.card().classes('w-full max-w-lg').mark('assign-dialog'):
             heading(title)
-            ui.label(t('{available} tokens available', lang, available=number(balance.available, lang))).classes(
-                'text-body2'
-            )
+            self.available = ui.label().classes('text-body2').mark('assign-available')
+            self._show_available()
             with ui.column().classes('w-full gap-2') as self.form:
                 self.target = (
                     ui.select(self.others, label=t('To team', lang), value=target)
@@ -84,9 +86,24 @@ class AssignDialog:
                     .mark('assign-confirm')
                 )
                 self.confirm_button.set_visibility(False)
+        if live is not None:
+            unsubscribe = live.updates.subscribe(self.on_update)
+            self.dialog.on_value_change(lambda event: None if event.value else unsubscribe())
+            ui.context.client.on_delete(unsubscribe)
         self.dialog.open()
         if target is not None and quantity is not None:
             ui.timer(0, self.preview, once=True)
+
+    def _show_available(self) -> None:
+        available = number(self.balance.available, self.lang)
+        self.available.set_text(t('{available} tokens available', self.lang, available=available))
+
+    def on_update(self, update: LiveUpdate) -> None:
+        """The source team's numbers moved: say what is available now."""
+        for state in update.holders:
+            if state.team == self.balance.team and state.balance != self.balance:
+                self.balance = state.balance
+                self._show_available()
 
     def _read(self) -> tuple[int, Decimal] | None:
         self.message.set_text('')
@@ -96,7 +113,7 @@ class AssignDialog:
         try:
             quantity = parse_number(self.quantity.value, self.lang)
         except ValueError:
-            self.message.set_text(t('Type a quantity like {example}.', self.lang, example=number_example(self.lang)))
+            self.message.set_text(unreadable(self.quantity.value or '', self.lang))
             return None
         return int(self.target.value), quantity
 

@@ -13,6 +13,7 @@ from services.accounts import admins, contracts
 from services.accounts.contracts import ContractInfo
 from services.reading.balances import HolderBalance
 from services.reading.exports import Table
+from services.reading.live import LiveContract
 from ui import runtime
 from ui.alerts import AlertsBell
 from ui.assign import AssignDialog
@@ -77,7 +78,7 @@ class BalancesView:
                 ).mark('error')
             raise error
         ui.context.client.on_delete(lambda: boards.detach(board))
-        await AlertsBell.start(board, self.header, self.lang, self.admin.id)
+        await AlertsBell.start(board, self.header, self.lang, self.admin.id, self.show_refusals)
         with self.body:
             self.board = BalanceBoard(
                 board.view, board.room, on_action=self.on_action, on_download=self.download, on_review=self.review
@@ -89,6 +90,10 @@ class BalancesView:
         if self._board is None:
             raise RuntimeError('the board is not loaded yet')
         return self._board
+
+    @property
+    def live(self) -> LiveContract:
+        return self.shared.model
 
     def balance(self, team: int | None) -> HolderBalance:
         return self.shared.model.state_of(team).balance
@@ -120,7 +125,7 @@ class BalancesView:
                 made_by=self.admin.email,
             ).open()
         elif kind == 'assign':
-            AssignDialog(self.contract.id, balance, self.teams(), self.lang, made_by=self.admin.email)
+            AssignDialog(self.contract.id, balance, self.teams(), self.lang, made_by=self.admin.email, live=self.live)
         elif kind == 'details':
             await self.toggle_details(card_key(team), team, balance.team_name or self.contract.name)
         elif kind == 'controls':
@@ -138,7 +143,16 @@ class BalancesView:
         if team is None or not others or not await guard.allows(self.contract.id):
             return
         source = max(others, key=lambda b: b.available)
-        AssignDialog(self.contract.id, source, self.teams(), self.lang, made_by=self.admin.email, target=team)
+        AssignDialog(
+            self.contract.id, source, self.teams(), self.lang, made_by=self.admin.email, target=team, live=self.live
+        )
+
+    async def show_refusals(self) -> None:
+        """The refusals, opened (from the bell's streaks)."""
+        if self.refusals is None:
+            await self.toggle_refusals()
+        else:
+            self.refusals.reveal()
 
     async def toggle_refusals(self) -> None:
         if self.refusals is not None:
@@ -169,6 +183,7 @@ class BalancesView:
             made_by=self.admin.email,
             target=suggestion.to_team,
             quantity=suggestion.quantity,
+            live=self.live,
         )
 
     async def toggle_details(self, key: str, team: int | None, name: str) -> None:

@@ -27,7 +27,7 @@ export default {
           </q-menu>
         </q-btn>
       </div>
-      <section v-if="state.summary && state.summary.facts" class="q-card q-pa-md" aria-labelledby="summary-title" data-marker="summary">
+      <section v-if="state.summary && state.summary.facts && state.order.length > 1" class="q-card q-pa-md" aria-labelledby="summary-title" data-marker="summary">
         <div class="row items-baseline justify-between gap-2">
           <h2 id="summary-title" class="text-h6 q-my-none">{{ state.summary.title }}</h2>
           <span class="text-caption text-grey-8" data-marker="updated">{{ state.labels.updated }} {{ updatedText }}</span>
@@ -50,6 +50,7 @@ export default {
         <div class="row items-end justify-between gap-2 w-full">
           <h2 id="teams-title" class="text-h6 q-my-none">{{ state.labels.teams }}</h2>
           <span v-if="state.order.length > 1" class="text-caption text-grey-8" data-marker="shown">{{ shownText }}</span>
+          <span v-else-if="state.updated" class="text-caption text-grey-8" data-marker="updated">{{ state.labels.updated }} {{ updatedText }}</span>
         </div>
         <div v-if="state.order.length > 1" class="row items-center gap-2 w-full" data-marker="toolbar">
           <q-input v-model="search" dense outlined clearable :label="state.labels.search" class="w-56" data-marker="search">
@@ -61,7 +62,7 @@ export default {
         </div>
         <p v-if="!state.order.length" class="p-2" data-marker="empty">{{ state.labels.empty }}</p>
         <p v-else-if="!shown.length" class="p-2" data-marker="no-match">{{ state.labels.no_match }}</p>
-        <div :class="compact ? 'grid grid-cols-1 sm:grid-cols-2 lg:grid-cols-4 gap-2 w-full' : 'grid grid-cols-1 md:grid-cols-2 xl:grid-cols-3 gap-4 w-full'">
+        <div :class="state.order.length === 1 ? 'grid grid-cols-1 gap-4 w-full' : compact ? 'grid grid-cols-1 sm:grid-cols-2 lg:grid-cols-4 gap-2 w-full' : 'grid grid-cols-1 md:grid-cols-2 xl:grid-cols-3 gap-4 w-full'">
           <section v-for="key in shown" :key="key" class="q-card q-pa-md column gap-2"
                    :data-marker="'card-' + key" :aria-labelledby="'title-' + uid + '-' + key">
             <div class="row items-center gap-x-2 gap-y-1">

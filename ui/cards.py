@@ -110,7 +110,7 @@ def labels(unit: str, lang: str) -> dict[str, str]:
     return {
         'available': t('Tokens available', lang) if flex else t('Shared cloud credits available', lang),
         'used': t('Tokens used', lang) if flex else t('Shared cloud credits used', lang),
-        'total': t('Total tokens purchased', lang) if flex else t('Total shared cloud credits', lang),
+        'total': t('Total tokens', lang) if flex else t('Total shared cloud credits', lang),
         'expired': t('Expired', lang),
         'available_short': t('available', lang),
         'last_90_days': t('Last 90 days', lang),
@@ -224,7 +224,7 @@ def _expiry(balance: HolderBalance, unit: str, lang: str) -> str:
     return first
 
 
-def _forecast(forecast: HolderForecast, unit: str, lang: str) -> tuple[str, str, bool]:
+def forecast_lines(forecast: HolderForecast, unit: str, lang: str) -> tuple[str, str, bool]:
     """(run-out line, expires-unused line, whether the run-out is near)."""
     if forecast.daily_rate == 0:
         runs_out = t('No use in the last 28 days.', lang)
@@ -233,8 +233,27 @@ def _forecast(forecast: HolderForecast, unit: str, lang: str) -> tuple[str, str,
     else:
         runs_out = t('Runs out around {date} at the last 28 days’ pace.', lang, date=day(forecast.runs_out_on, lang))
     unused = ''
-    if forecast.expires_unused:
-        units = t('tokens', lang) if unit == 'flex' else t('credits', lang)
+    units = t('tokens', lang) if unit == 'flex' else t('credits', lang)
+    last_date, last = forecast.expires_unused[-1] if forecast.expires_unused else (None, Decimal(0))
+    if last_date is not None and forecast.runs_out_on is not None and last_date >= forecast.runs_out_on:
+        # the balance ends because its last lots expire, not because the pace uses them: one event, said once
+        runs_out = t(
+            'Lasts until {date} at the last 28 days’ pace, when its last {quantity} {unit} expire unused.',
+            lang,
+            date=day(last_date, lang),
+            quantity=number(approximately(last), lang),
+            unit=units,
+        )
+        if len(forecast.expires_unused) > 1:
+            first_date, _ = forecast.expires_unused[0]
+            unused = t(
+                '{quantity} {unit} will expire unused before that, the first on {date}.',
+                lang,
+                quantity=number(approximately(forecast.expires_unused_total - last), lang),
+                unit=units,
+                date=day(first_date, lang),
+            )
+    elif forecast.expires_unused:
         first_date, _ = forecast.expires_unused[0]
         unused = t(
             '{quantity} {unit} will expire unused, the first on {date}.',
@@ -273,7 +292,7 @@ def format_card(state: HolderState, *, lang: str, unit: str, title: str) -> Card
     green = balance.health == 'green'
     share = percent(balance.available_share, lang, green=green) if balance.total else '—'
     available, used, total = (number(value, lang) for value in (balance.available, balance.used, balance.total))
-    runs_out, unused, near = _forecast(forecast, unit, lang)
+    runs_out, unused, near = forecast_lines(forecast, unit, lang)
     moved = balance.assigned_in or balance.assigned_out
     donut = (
         t(
@@ -405,7 +424,7 @@ def suggestion_text(suggestion: Suggestion, lang: str) -> str:
         date=day(suggestion.expires_at.date(), lang),
         source=suggestion.from_team_name,
         target=suggestion.to_team_name,
-        recovers=number(suggestion.recovers, lang),
+        recovers=number(approximately(suggestion.recovers), lang),  # a projection, in whole tokens as the others
     )
 
 

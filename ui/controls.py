@@ -21,7 +21,7 @@ from ui.boards import Board
 from ui.frame import dialog, heading, testable
 from ui.guard import guard
 from ui.i18n import day, number, number_example, parse_number, share, t
-from ui.messages import refusal
+from ui.messages import refusal, unreadable
 
 REFRESH = 2.0  # seconds between two live re-reads of the caps, at least
 
@@ -196,7 +196,7 @@ class ControlsDialog:
         try:
             limit = parse_number(self.limit.value or '', lang)
         except ValueError:
-            self.message.set_text(t('Type a limit like {example}.', lang, example=number_example(lang)))
+            self.message.set_text(unreadable(self.limit.value or '', lang, unit='limit'))
             return
         stages = [
             {'at_percent': int(value), 'action': action}

@@ -3,6 +3,7 @@
 Domain errors carry their facts (``services.domain.errors``); this is the one place they become the page's words.
 """
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from services.domain.errors import (
@@ -43,7 +44,7 @@ def refusal(error: LedgerError, lang: str) -> str:
     if isinstance(error, UnknownTeam):
         return t('Choose a team of this contract.', lang)
     if isinstance(error, InvalidInput):
-        return invalid(error.field, lang)
+        return invalid(error.field, lang, error.reason)
     if isinstance(error, ClientIdConflict):
         return t('This request was already made with other values. Start again.', lang)
     if isinstance(error, NotFound):
@@ -51,8 +52,34 @@ def refusal(error: LedgerError, lang: str) -> str:
     return t('This could not be done. Try again, or reload the page.', lang)
 
 
-def invalid(field: str, lang: str) -> str:
-    """What to tell the person about an invalid value of a field."""
+def unreadable(text: str, lang: str, *, unit: str = 'quantity') -> str:
+    """What to tell the person about a number the page could not read, for what was wrong with *this* text:
+    ``unit`` ``days`` or ``percent`` asks for those, ``limit`` and ``quantity`` for a quantity."""
+    typed = text.strip()
+    if not typed:
+        return t('Type a number.', lang)
+    if typed.startswith('-'):
+        return t('Type a number greater than 0, without a minus sign.', lang)
+    if unit == 'days':
+        return t('Type a whole number of days from 1 to 3650.', lang)
+    if unit == 'percent':
+        return t('Type a percentage greater than 0 and at most 100.', lang)
+    if re.search(r"[^0-9 ,.'\u00a0\u202f]", typed):
+        return t('Type digits only, like {example}.', lang, example=number_example(lang))
+    if unit == 'limit':
+        return t('Type a limit like {example}.', lang, example=number_example(lang))
+    return t('Type a quantity like {example}.', lang, example=number_example(lang))
+
+
+def invalid(field: str, lang: str, reason: str = '') -> str:
+    """What to tell the person about an invalid value of a field (``reason``: what the service said of it)."""
+    if field in ('quantity', 'threshold', 'limit'):
+        if 'integer digits' in reason:
+            return t('Type at most 12 digits before the decimal separator.', lang)
+        if 'fractional digits' in reason:
+            return t('Type at most 4 decimals, like {example}.', lang, example=number_example(lang))
+        if 'greater than 0' in reason or 'negative' in reason:
+            return t('Type a number greater than 0.', lang)
     if field == 'stages':
         return t(
             'Give the stages whole percentages from 1 to 200, notify below deny (like notify at 80, deny at 100).',

@@ -11,7 +11,7 @@ from nicegui import app, ui
 from services import alerts
 from services.accounts.admins import contract_admin_emails
 from services.accounts.contracts import ContractInfo
-from services.alerts.delivery import DeliveryConfig, send_test
+from services.alerts.delivery import DeliveryConfig, TestResult, send_test
 from services.alerts.messages import Crossing
 from services.alerts.rules import RuleInfo, delete_rule, get_rule, list_rules
 from services.domain.alerting import DAY_KINDS
@@ -20,7 +20,7 @@ from services.infrastructure.clock import utcnow
 from ui.frame import dialog
 from ui.guard import guard
 from ui.i18n import number, number_example, parse_number, share, t, tn
-from ui.messages import invalid, refusal
+from ui.messages import invalid, refusal, unreadable
 
 
 def kinds(lang: str, flex: bool) -> dict[str, str]:
@@ -146,7 +146,7 @@ class RulesEditor:
         try:
             threshold: object = parse_number(text, self.lang)
         except ValueError:
-            self.error.set_text(invalid('threshold', self.lang))
+            self.error.set_text(unreadable(text, self.lang, unit=self._unit()))
             return
         emails = [part.strip() for part in (self.emails.value or '').split(',') if part.strip()]
         try:
@@ -171,12 +171,18 @@ class RulesEditor:
         if rule.webhook_secret:
             self.show_secret(rule.webhook_secret)
 
+    def _unit(self) -> str:
+        """What the threshold of the chosen kind counts: ``days``, ``percent`` or ``quantity``."""
+        if self.kind.value in DAY_KINDS:
+            return 'days'
+        return 'percent' if self.kind.value == 'available_below_percent' else 'quantity'
+
     def _invalid(self, error: InvalidInput) -> str:
-        if error.field == 'threshold' and self.kind.value in DAY_KINDS:
+        if error.field == 'threshold' and self._unit() == 'days':
             return t('Type a whole number of days from 1 to 3650.', self.lang)
-        if error.field == 'threshold' and self.kind.value == 'available_below_percent':
+        if error.field == 'threshold' and self._unit() == 'percent':
             return t('Type a percentage greater than 0 and at most 100.', self.lang)
-        return invalid(error.field, self.lang)
+        return invalid(error.field, self.lang, error.reason)
 
     def show_secret(self, secret: str) -> None:
         with dialog(t('The webhook’s secret', self.lang)) as shown, ui.card().classes('max-w-lg').mark('secret-dialog'):
@@ -249,11 +255,26 @@ class RulesEditor:
             if result.error is None:
                 ui.notify(t('Test sent to {target}.', self.lang, target=result.target), type='positive')
             else:
+                error = test_failure(result, self.lang)
                 ui.notify(
-                    t('The test to {target} failed: {error}', self.lang, target=result.target, error=result.error),
+                    t('The test to {target} failed: {error}', self.lang, target=result.target, error=error),
                     type='negative',
                     multi_line=True,
                 )
+
+
+def test_failure(result: TestResult, lang: str) -> str:
+    """Why a test was not delivered, in the person's words and language (what the error said, when not known)."""
+    known = {
+        'name': t('the name of its server could not be found; check the address', lang),
+        'refused': t('its server refused the connection; check the address and the port', lang),
+        'timeout': t('its server did not answer in time', lang),
+        'private': t('its address is not a public server', lang),
+        'no_mail_server': t('no mail server is configured', lang),
+    }
+    if result.problem == 'status' and result.status is not None:
+        return t('the receiver answered with HTTP status {status}', lang, status=result.status)
+    return known.get(result.problem or '', result.error or '')
 
 
 def _config() -> DeliveryConfig:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from nicegui import background_tasks, ui
 
+from services.accounts.contracts import list_teams
 from services.catalog.products import rate_book
 from services.domain.dates import DateRange, local_date
 from services.domain.quantity import from_units
@@ -45,7 +46,7 @@ class UsagePanel:
         ui.context.client.on_delete(self.close)
         self.by: By = 'product'
         views = {'product': t('By service', lang), 'user': t('By user', lang)}
-        if team is None and shared.contract.is_flex:
+        if team is None:  # a contract's usage by its teams (in cloud-credit mode, the tags the pool was used under)
             views['team'] = t('By team', lang)
         marker = f'usage-{team if team is not None else "contract"}'
         with testable(ui.element('section'), marker).classes('q-card q-pa-md w-full column gap-2') as self.card:
@@ -139,8 +140,11 @@ class UsagePanel:
 
         return await self.reads.get(key, read)
 
-    def team_names(self) -> dict[int | None, str]:
-        names: dict[int | None, str] = {b.team: b.team_name or '' for b in self.shared.model.holders}
+    async def team_names(self) -> dict[int | None, str]:
+        if self.shared.contract.is_flex:  # every team holds its tokens: the live model knows them
+            names: dict[int | None, str] = {b.team: b.team_name or '' for b in self.shared.model.holders}
+        else:  # the pool holds the credits; the teams only tag usage
+            names = {team.id: team.name for team in await list_teams(self.contract_id)}
         names[None] = t('No team', self.lang)
         return names
 
@@ -152,7 +156,7 @@ class UsagePanel:
         finally:
             self.spinner.set_visibility(False)
         self.report = breakdown
-        names = self.team_names()
+        names = await self.team_names() if self.by == 'team' else {}
         keys: Sequence[str] = [
             names.get(row.key, '') if self.by == 'team' else str(row.key)  # type: ignore[arg-type]
             for row in breakdown.rows
@@ -203,7 +207,7 @@ class UsagePanel:
         if report is None:
             raise RuntimeError('the usage details were not read')
         header = {'product': t('Service', self.lang), 'user': t('User', self.lang), 'team': t('Team', self.lang)}
-        names = self.team_names() if self.by == 'team' else None
+        names = await self.team_names() if self.by == 'team' else None
         table = usage_table(report, header[self.by], self.lang, names)
         team = next((b.team_name for b in self.shared.model.holders if b.team == self.team), None)
         parts = [self.shared.contract.name, team, self.by, report.range.start, report.range.end]

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -65,6 +66,14 @@ class Job:
 
 class Undeliverable(Exception):
     """A delivery that cannot succeed by trying again (no SMTP server, a private target)."""
+
+
+class ReceiverAnswered(RuntimeError):
+    """A webhook receiver answered, but not 2xx."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f'the receiver answered {status}')
+        self.status = status
 
 
 async def release_claims() -> int:
@@ -179,7 +188,7 @@ async def post_webhook(config: DeliveryConfig, url: str, secret: str, body: byte
     async with httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT, follow_redirects=False) as client:
         answer = await client.post(url, content=body, headers=headers)
     if not 200 <= answer.status_code < 300:
-        raise RuntimeError(f'the receiver answered {answer.status_code}')
+        raise ReceiverAnswered(answer.status_code)
 
 
 async def claim(now: datetime, limit: int = BATCH) -> list[Job]:
@@ -292,6 +301,35 @@ class TestResult:
     channel: str
     target: str
     error: str | None  # None: delivered
+    problem: str | None = None  # what kind of failure, for the person: see ``problem_of``
+    status: int | None = None  # the receiver's HTTP status (``problem`` ``status``)
+
+
+def problem_of(error: BaseException) -> str:
+    """What kind of failure an error is, as a person can act on it: ``name`` (the host's name does not resolve),
+    ``refused`` (nothing listens there), ``timeout``, ``status`` (the receiver answered, not 2xx), ``private`` (a
+    private address), ``no_mail_server`` (``BALANCES_SMTP_URL`` unset), or ``other``."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, socket.gaierror):
+            return 'name'
+        if isinstance(seen, ConnectionRefusedError):
+            return 'refused'
+        if isinstance(seen, (TimeoutError, httpx.TimeoutException, aiosmtplib.SMTPTimeoutError)):
+            return 'timeout'
+        if isinstance(seen, ReceiverAnswered):
+            return 'status'
+        if isinstance(seen, Undeliverable):
+            return 'no_mail_server' if 'BALANCES_SMTP_URL' in str(seen) else 'private'
+        if isinstance(seen, httpx.ConnectError) and 'Name or service not known' in str(seen):
+            return 'name'
+        seen = seen.__cause__ or seen.__context__
+    return 'other'
+
+
+def _failed(channel: str, target: str, error: Exception) -> TestResult:
+    status = error.status if isinstance(error, ReceiverAnswered) else None
+    return TestResult(channel, target, str(error) or type(error).__name__, problem_of(error), status)
 
 
 async def send_test(
@@ -305,7 +343,7 @@ async def send_test(
             await send_email(config, Job(0, 0, 'email', address, language, 1), None, crossing=crossing)
             results.append(TestResult('email', address, None))
         except Exception as error:  # noqa: BLE001 - every failure is the answer to show
-            results.append(TestResult('email', address, str(error) or type(error).__name__))
+            results.append(_failed('email', address, error))
     if rule.webhook_url:
         payload = {
             'id': f'test-{rule.id}-{int(crossing.at.timestamp())}',
@@ -322,5 +360,5 @@ async def send_test(
             await post_webhook(config, rule.webhook_url, rule.webhook_secret or '', json.dumps(payload).encode())
             results.append(TestResult('webhook', rule.webhook_url, None))
         except Exception as error:  # noqa: BLE001 - every failure is the answer to show
-            results.append(TestResult('webhook', rule.webhook_url, str(error) or type(error).__name__))
+            results.append(_failed('webhook', rule.webhook_url, error))
     return results

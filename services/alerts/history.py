@@ -92,9 +92,17 @@ async def latest_alert_ids(contract_id: int, limit: int = 30) -> tuple[int, ...]
     return tuple(int(str(row)) for row in rows)
 
 
-async def latest_alerts(contract_id: int, limit: int = 30) -> tuple[AlertInfo, ...]:
-    """The newest crossings of a contract, whatever their date (the page's bell)."""
-    rows = await Alert.filter(contract_id=contract_id).order_by('-id').limit(limit)
+async def latest_alerts(
+    contract_id: int, limit: int = 30, *, before: int | None = None, team: int | None = None
+) -> tuple[AlertInfo, ...]:
+    """The newest crossings of a contract, whatever their date (the page's bell); ``before``: those older than that
+    alert (the next page); ``team``: one team's only."""
+    query = Alert.filter(contract_id=contract_id)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    if team is not None:
+        query = query.filter(team_id=team)
+    rows = await query.order_by('-id').limit(limit)
     return await _with_deliveries(contract_id, rows)
 
 

@@ -33,6 +33,7 @@ from services.infrastructure.clock import resolve
 from services.ingest.events import MAX_PRODUCT, MAX_USER
 
 FLUSH = 0.5  # seconds between two writes of the refusals counted meanwhile
+STREAK = 5  # refusals of one user, product and reason in a day that make a streak (shown in the bell)
 WINDOW = timedelta(hours=24)
 REFUSED = ('unknown_product', 'product_not_allowed', 'cap_reached', 'insufficient_balance')
 log = logging.getLogger('balances.entitlements')
@@ -245,3 +246,13 @@ async def refusals(
         )
         for row in rows
     ]
+
+
+async def streaks(
+    contract: ContractInfo, *, counted: Refusals | None = None, at_least: int = STREAK, now: datetime | None = None
+) -> list[RefusalCount]:
+    """Today's refusals (in the contract's zone) that came ``at_least`` times for one team, user, product and reason:
+    someone the controls keep stopping, most refused first."""
+    today = local_date(resolve(now), contract.timezone)
+    found = await refusals(contract, DateRange(today, today), counted=counted, now=now)
+    return sorted((row for row in found if row.count >= at_least), key=lambda row: -row.count)

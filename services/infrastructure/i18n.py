@@ -75,13 +75,30 @@ def translations(lang: str) -> NullTranslations:
 def t(message: str, lang: str, /, **values: object) -> str:
     """``message`` in the language, with its ``{placeholders}`` filled."""
     text = translations(lang).gettext(message)
-    return text.format(**values) if values else text
+    return fill(text, lang, values) if values else text
 
 
 def tn(singular: str, plural: str, count: int, lang: str, /, **values: object) -> str:
     """The form of a message that ``count`` takes in the language; ``{count}`` is the count, formatted."""
     text = translations(lang).ngettext(singular, plural, count)
-    return text.format(count=integer(count, lang), **values)
+    return fill(text, lang, {'count': integer(count, lang), **values})
+
+
+ELIDED = re.compile(r'\b([Dd]e|[Qq]ue) \{(\w+)\}')  # French: "de {team}" before a vowel is "d’{team}"
+VOWEL = re.compile(r'[aeiouyàâäéèêëîïôöùûü]', re.IGNORECASE)
+
+
+def fill(text: str, lang: str, values: dict[str, object]) -> str:
+    """``text`` with its placeholders filled, and in French "de" and "que" elided before a name that starts with a
+    vowel ("Alertes d’Atelier", "Contrôles de Structure"; a name starting with *h* is left as written)."""
+    if lang == 'fr':
+
+        def elide(found: re.Match[str]) -> str:
+            word, name = found.groups()
+            return f'{word[:-1]}’{{{name}}}' if VOWEL.match(str(values.get(name, ''))) else found.group(0)
+
+        text = ELIDED.sub(elide, text)
+    return text.format(**values)
 
 
 def locale_of(lang: str) -> str:

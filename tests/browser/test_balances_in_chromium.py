@@ -99,6 +99,11 @@ def test_usage_details_open_in_view_and_their_button_says_hide(page: WebDriver) 
 def test_switching_contract_and_language(page: WebDriver) -> None:
     choose_option(page, 'Contract', 'Construtora')
     wait_for(lambda: 'Shared cloud credits available' in body(page))
+    # one pool: no summary repeating its card, the card as wide as the page, the time of the numbers beside it
+    assert not page.find_elements(By.CSS_SELECTOR, '[data-marker="summary"]')
+    (pool,) = page.find_elements(By.CSS_SELECTOR, 'section[data-marker^="card-"]')
+    assert pool.size['width'] > 0.9 * page.find_element(By.CSS_SELECTOR, '.balances-board').size['width']
+    assert page.find_elements(By.CSS_SELECTOR, '[data-marker="updated"]')
     choose_option(page, 'Language', 'Français')
     wait_for(lambda: 'Crédits cloud partagés disponibles' in body(page))
     assert page.find_element(By.TAG_NAME, 'html').get_attribute('lang') == 'fr'

@@ -13,10 +13,19 @@ import pytest
 from models import Admin, AlertDelivery
 from services.accounts import admins
 from services.alerts import add_rule
-from services.alerts.delivery import MAX_ATTEMPTS, RETRY_DELAYS, DeliveryConfig, Sender, release_claims
+from services.alerts.delivery import (
+    MAX_ATTEMPTS,
+    RETRY_DELAYS,
+    DeliveryConfig,
+    ReceiverAnswered,
+    Sender,
+    post_webhook,
+    problem_of,
+    release_claims,
+)
 from services.alerts.evaluate import evaluate
 from services.alerts.rules import get_rule
-from tests.alerting import smtp_server, webhook_receiver
+from tests.alerting import free_port, smtp_server, webhook_receiver
 from tests.helpers import DAY, NOW, buy, cloud_contract, flex_contract
 
 PASSWORD = 'a long enough password'
@@ -141,3 +150,24 @@ async def test_what_a_dead_process_was_sending_is_due_again_at_start(db: str) ->
     else:  # another process may be sending it: its lease ends by itself
         assert released == 0
     assert await Admin.all().count() == 0
+
+
+async def test_a_failed_webhook_says_which_kind_of_failure_a_person_can_act_on() -> None:
+    config = DeliveryConfig(allow_private=True)
+
+    async def problem(url: str) -> str:
+        with pytest.raises(Exception) as failure:  # noqa: PT011 - the kind is what is asserted
+            await post_webhook(config, url, 'secret', b'{}')
+        return problem_of(failure.value)
+
+    with webhook_receiver(fail_first=1) as receiver:
+        with pytest.raises(ReceiverAnswered) as answered:
+            await post_webhook(config, receiver.url, 'secret', b'{}')
+        assert (problem_of(answered.value), answered.value.status) == ('status', 500)
+    assert await problem(f'http://127.0.0.1:{free_port()}/hook') == 'refused'  # nothing listens there
+    assert await problem('http://no-such-host.invalid/hook') == 'name'  # .invalid never resolves
+    assert problem_of(RuntimeError('anything else')) == 'other'
+    public_only = DeliveryConfig(allow_private=False)
+    with pytest.raises(Exception) as private:  # noqa: PT011
+        await post_webhook(public_only, 'http://127.0.0.1:9/hook', 'secret', b'{}')
+    assert problem_of(private.value) == 'private'

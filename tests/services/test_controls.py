@@ -10,7 +10,7 @@ from services.accounts.contracts import get_contract
 from services.alerts.caps import notify_caps
 from services.catalog import products
 from services.controls import caps
-from services.controls.entitlement import Refusals, check, refusals
+from services.controls.entitlement import STREAK, Refusals, check, refusals, streaks
 from tests.helpers import DAY, NOW, buy, flex_contract, use
 
 MORNING = NOW.replace(hour=8)  # 23 November 2026, a Monday: the month goes on to the 30th
@@ -97,4 +97,24 @@ async def test_refusals_are_counted_per_day_team_user_product_and_reason(db: str
     assert [(r.date, r.team, r.user, r.product, r.reason, r.count) for r in found] == [
         (NOW.date(), teams['Structure'], 'ana', 'nothing', 'unknown_product', 3),
         (NOW.date() - timedelta(days=1), teams['Structure'], 'ana', 'nothing', 'unknown_product', 1),
+    ]
+
+
+async def test_a_streak_is_one_user_refused_a_product_for_one_reason_again_and_again_today(db: str) -> None:
+    contract, teams = await capped()
+    info = await get_contract(contract)
+    counted = Refusals()
+    structure = teams['Structure']
+    for _ in range(STREAK - 1):
+        await check(info, user='ana', product='nothing', team=structure, refusals=counted, now=NOW)
+    for _ in range(STREAK):  # yesterday's refusals make no streak today
+        await check(info, user='ana', product='nothing', team=structure, refusals=counted, now=NOW - DAY)
+    assert await streaks(info, counted=counted, now=NOW) == []
+    await check(info, user='ana', product='nothing', team=structure, refusals=counted, now=NOW)
+    for _ in range(STREAK + 2):
+        await check(info, user='bob', product='nothing', team=structure, refusals=counted, now=NOW)
+    found = await streaks(info, counted=counted, now=NOW)
+    assert [(r.user, r.product, r.reason, r.count) for r in found] == [
+        ('bob', 'nothing', 'unknown_product', STREAK + 2),  # the most refused first
+        ('ana', 'nothing', 'unknown_product', STREAK),
     ]

@@ -55,6 +55,19 @@ def test_plural_forms_follow_each_language() -> None:
     assert tn('{count} attempt', '{count} attempts', 2, 'pt') == '2 tentativas'
 
 
+def test_french_elides_de_before_a_name_that_starts_with_a_vowel() -> None:
+    assert t('Alerts of {contract}', 'fr', contract='Atelier Lumière') == 'Alertes d’Atelier Lumière'
+    assert t('Alerts of {contract}', 'fr', contract='Éole') == 'Alertes d’Éole'
+    assert t('Alerts of {contract}', 'fr', contract='Structure') == 'Alertes de Structure'
+    assert t('Alerts of {contract}', 'fr', contract='Hélios') == 'Alertes de Hélios'  # h: as written
+    move = 'Assign {quantity} tokens from {source} to {target}?'
+    assert (
+        t(move, 'fr', quantity='5', source='Architecture', target='Infra')
+        == 'Affecter 5 jetons d’Architecture à Infra\u00a0?'
+    )
+    assert t('Alerts of {contract}', 'pt', contract='Atelier') == 'Alertas de Atelier'  # a name takes no article
+
+
 def test_french_typography_comes_from_the_catalogue_and_the_locale() -> None:
     assert t('Expired: {quantity}', 'fr', quantity=number(Decimal('1250.5'), 'fr')) == 'Expirés\u00a0: 1\u202f250,5'
     assert number(Decimal('1250.5'), 'en') == '1,250.5'

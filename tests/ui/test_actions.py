@@ -10,10 +10,11 @@ from openpyxl import load_workbook
 
 from models import Transfer
 from services import ledger
+from services.accounts import contracts
 from services.domain.dates import local_date
 from services.infrastructure.clock import utcnow
 from services.ingest.events import UsageInput
-from tests.ui.conftest import Seeded, act, card, choose, open_board, sees_title, sign_in, until
+from tests.ui.conftest import Seeded, act, card, choose, current_board, open_board, sees_title, sign_in, until
 from ui.board import BalanceBoard
 
 
@@ -95,6 +96,15 @@ async def test_assign_previews_asks_then_moves_and_can_be_undone(user: User, see
     assert undone.quantity == 10_000_000  # the same lots back, recorded as a new transfer
 
 
+async def test_the_assign_dialog_says_what_is_available_now_while_usage_arrives(user: User, seeded: Seeded) -> None:
+    await assign(user, seeded, 'Architecture', '10')
+    await user.should_see('1,000 tokens available')
+    used = UsageInput('late', 'ana@x.fr', 'bim-architect', '0.25', utcnow(), seeded.teams['Architecture'])
+    await ledger.consume(seeded.flex, [used])
+    await user.should_see('999.75 tokens available')  # the dialog open meanwhile: its number is the card's
+    await user.should_not_see('1,000 tokens available')
+
+
 async def test_assign_refusals_are_translated_formatted_and_say_what_to_do(user: User, seeded: Seeded) -> None:
     await assign(user, seeded, 'Structure', '16')
     user.find(marker='assign-preview-button').click()
@@ -105,6 +115,22 @@ async def test_assign_refusals_are_translated_formatted_and_say_what_to_do(user:
     user.find(marker='assign-quantity').type('1.000.25')
     user.find(marker='assign-preview-button').click()
     await user.should_see('Type a quantity like 1,500.25.')
+    assert await Transfer.all().count() == 0
+
+
+async def test_each_unreadable_quantity_is_told_what_is_wrong_with_it(user: User, seeded: Seeded) -> None:
+    await assign(user, seeded, 'Architecture', '99999999999999999')
+    said = {
+        '99999999999999999': 'Type at most 12 digits before the decimal separator.',
+        '-5': 'Type a number greater than 0, without a minus sign.',
+        'ten': 'Type digits only, like 1,500.25.',
+        '1.12345': 'Type at most 4 decimals, like 1,500.25.',
+        '0': 'Type a number greater than 0.',
+    }
+    for typed, message in said.items():
+        user.find(marker='assign-quantity').clear().type(typed)
+        user.find(marker='assign-preview-button').click()
+        await user.should_see(message)
     assert await Transfer.all().count() == 0
 
 
@@ -122,7 +148,7 @@ async def test_a_french_quantity_is_read_the_french_way(user: User, seeded: Seed
     await user.should_see('Saisissez une quantité comme 1\u202f500,25.')  # "1.500": a thousand and a half, or 1.5?
     user.find(marker='assign-quantity').clear().type('12,5')
     user.find(marker='assign-preview-button').click()
-    await user.should_see('Affecter 12,5 jetons de Architecture à Empty\u00a0?')
+    await user.should_see('Affecter 12,5 jetons d’Architecture à Empty\u00a0?')
 
 
 async def test_a_suggestion_opens_the_assign_dialog_filled_in_and_previewed(user: User, seeded: Seeded) -> None:
@@ -210,3 +236,20 @@ async def test_a_custom_range_may_be_one_day_but_not_future_nor_reversed(user: U
         start.value = 'yesterday'
         user.find(marker='apply-range').click()
         await user.should_see('Type dates like')
+
+
+async def test_a_cloud_credit_contract_shows_its_usage_by_team(user: User, seeded: Seeded) -> None:
+    obra = await contracts.create_team(seeded.cloud, 'Obra Norte')  # in cloud-credit mode a team only tags usage
+    await ledger.consume(seeded.cloud, [UsageInput('c2', 'ana@x.br', 'cloud-render', 5, utcnow(), obra.id)])
+    await sign_in(user)
+    await open_board(user)
+    choose(user, 'contract', seeded.cloud)
+    await until(lambda: (b := current_board(user)) is not None and b.view.mode == 'cloud_credits')
+    board = await open_board(user)
+    act(user, board, None, 'details')
+    await user.should_see(marker='usage-contract')
+    with user.scope(marker='usage-contract'):
+        choose(user, 'by', 'team')
+        table = next(iter(user.find(kind=ui.table, marker='usage-table').elements))
+        expected = [('No team', '20'), ('Obra Norte', '5')]
+        await until(lambda: [(row['key'], row['quantity']) for row in table.rows] == expected)
