@@ -170,7 +170,7 @@ async def _controls(contract: contracts.ContractInfo, now: datetime) -> None:
         ('Fluides', 'jules.demo', 'cam-legacy'),
     ]
     if denied is not None:
-        asks.append(('Structure', denied, 'structural-analysis'))
+        asks.append(('Structure', denied, 'simulation'))  # none of the team's products: no window open
     for team, user, product in asks:
         for _ in range(6 if user == denied else 3):  # the denied user keeps trying: a streak in the bell
             await check(contract, user=user, product=product, team=teams[team], refusals=counted, now=now)

@@ -183,7 +183,7 @@ class AlertsBell:
         lang, words = self.lang, reasons(self.lang)
         with ui.element('article').classes('w-full q-pa-sm rounded-borders bg-orange-1 column gap-1').mark('streaks'):
             with ui.row().classes('items-center gap-2'):
-                ui.badge(t('refused', lang), color='warning', text_color='black')
+                ui.badge(t('refused', lang), color='warning', text_color='white')
                 ui.label(t('Refused again and again today', lang)).classes('text-body2 text-weight-medium')
             for row in self.streaks:
                 text = t(

@@ -6,6 +6,7 @@ from models import UsageEvent
 from services import demo
 from services.accounts import admins
 from services.accounts.contracts import list_contracts, list_teams
+from services.controls.entitlement import refusals, streaks
 from services.reading.audit import check_ledger
 from services.reading.state import contract_balances
 from services.reading.timeline import token_events
@@ -40,6 +41,13 @@ async def test_demo_teams_show_every_state(db: str) -> None:
     admin = await admins.authenticate(login.email, login.password)
     assert admin is not None
     assert set(admin.contracts) == {flex.id, cloud.id}
+    refused = {(r.team, r.product, r.reason): r.count for r in await refusals(flex, now=NOW)}
+    assert set(refused) == {
+        (teams['Visualisation'].team, 'bim-architect', 'product_not_allowed'),
+        (teams['Fluides'].team, 'cam-legacy', 'unknown_product'),
+        (teams['Structure'].team, 'simulation', 'cap_reached'),  # the user past the cap, again and again:
+    }
+    assert [(r.product, r.count) for r in await streaks(flex, now=NOW)] == [('simulation', 6)]  # a streak
 
 
 async def _used_everywhere() -> object:
