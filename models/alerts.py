@@ -88,6 +88,8 @@ class Alert(Model):
     next_expiry = fields.DateField(null=True)
     runs_out_on = fields.DateField(null=True)
     message = fields.TextField()
+    # an expiry rule resolved because its tokens expired: the units that expired unused since it fired
+    expired = fields.BigIntField(null=True)
 
     class Meta:
         table = 'alert'

@@ -154,19 +154,22 @@ class AlertsBell:
                     'no-alerts'
                 )
             for alert in self.alerts:
-                firing = alert.state == 'firing'
+                firing, crossing = alert.state == 'firing', alert.crossing(contract)
                 with (
                     ui.element('article').classes('w-full q-pa-sm rounded-borders bg-grey-1 column gap-1').mark('alert')
                 ):
                     with ui.row().classes('items-center gap-2'):
-                        ui.badge(
-                            t('firing', lang) if firing else t('resolved', lang),
-                            color='negative' if firing else 'positive',
-                        )
+                        if crossing.lost:  # tokens were lost, not recovered: never the green of good news
+                            ui.badge(t('expired', lang), color='negative')
+                        else:
+                            ui.badge(
+                                t('firing', lang) if firing else t('resolved', lang),
+                                color='negative' if firing else 'positive',
+                            )
                         ui.label(when(alert.at, lang, contract.timezone)).classes('text-caption')
                         if alert.id > self.seen:
                             ui.label(t('new', lang)).classes('text-caption text-weight-bold text-primary')
-                    ui.label(summary(alert.crossing(contract), lang)).classes('text-body2')
+                    ui.label(summary(crossing, lang)).classes('text-body2')
                     for delivery in alert.deliveries:
                         ui.label(
                             delivery_text(

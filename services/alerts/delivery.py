@@ -136,6 +136,7 @@ async def crossing_of(alert: Alert) -> Crossing:
         cap_user=cap.user if cap else None,
         cap_product=cap.product if cap else None,
         cap_period=cap.period if cap else None,
+        expired=alert.expired or 0,
     )
 
 

@@ -7,6 +7,7 @@ one transaction whose rows are locked first: two evaluators — two processes, a
 record the same crossing twice. Nothing here sends anything.
 """
 
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection
@@ -131,11 +132,15 @@ async def evaluate_many(
         return []
     by_id = {rule.id: rule for kinds in active.values() for rule in kinds}
     recorded: dict[int, list[int]] = defaultdict(list)
+    since: dict[tuple[int, int], datetime] = {}
     async with in_transaction('default') as conn:
-        for (rule_id, holder_id), firing in await _flip(conn, wanted_pairs, now):
+        for (rule_id, holder_id), firing in await _flip(conn, wanted_pairs, now, since):
             contract, found = numbers[holder_id]
             today = local_date(now, contract.timezone)
             crossing = _crossing(by_id[rule_id], found, contract, firing, today, now)
+            if not firing and crossing.kind == 'expiring_within_days' and (rule_id, holder_id) in since:
+                expired = await _expired_between(conn, holder_id, since[rule_id, holder_id], now)
+                crossing = dataclasses.replace(crossing, expired=expired)
             recorded[contract.id].append(await _record(conn, contract, by_id[rule_id], crossing))
         for contract_id in recorded:
             await bus.announce_alerts(conn, contract_id)
@@ -146,19 +151,24 @@ async def evaluate_many(
 
 
 async def _flip(
-    conn: BaseDBAsyncClient, wanted: dict[tuple[int, int], bool], now: datetime
+    conn: BaseDBAsyncClient,
+    wanted: dict[tuple[int, int], bool],
+    now: datetime,
+    since: dict[tuple[int, int], datetime],
 ) -> list[tuple[tuple[int, int], bool]]:
     """Set each (rule, holder) state to what its condition is now; the pairs that changed (or that are new and
-    true), with their new state. Rows are locked in key order first (PostgreSQL), so evaluators queue up."""
+    true), with their new state; ``since`` gets when each known pair last changed. Rows are locked in key order
+    first (PostgreSQL), so evaluators queue up."""
     rule_ids = sorted({rule for rule, _ in wanted})
     marks = ', '.join(database.placeholders(conn, len(rule_ids)))
     lock = ' ORDER BY rule_id, holder_id FOR UPDATE' if database.is_postgres(conn) else ''
     rows = await conn.execute_query_dict(
         # S608: the identifiers and parameter marks are the code's own; every value is bound
-        f'SELECT rule_id, holder_id, firing FROM alert_state WHERE rule_id IN ({marks}){lock}',  # noqa: S608
+        f'SELECT rule_id, holder_id, firing, changed_at FROM alert_state WHERE rule_id IN ({marks}){lock}',  # noqa: S608
         rule_ids,
     )
     known = {(row['rule_id'], row['holder_id']): bool(row['firing']) for row in rows}
+    since.update({(row['rule_id'], row['holder_id']): database.to_datetime(row['changed_at']) for row in rows})
     changed = []
     # numbered marks: the two statements name the same four parameters in different orders
     set_mark, rule_mark, holder_mark, at_mark = (database.mark(conn, n) for n in range(1, 5))
@@ -210,6 +220,18 @@ def _crossing(
     )
 
 
+async def _expired_between(conn: BaseDBAsyncClient, holder_id: int, start: datetime, end: datetime) -> int:
+    """Units the holder's lots lost to expiry in ``(start, end]``: what they still held when they expired."""
+    marks = [database.mark(conn, n) for n in (1, 2, 3)]
+    rows = await conn.execute_query_dict(
+        # S608: the identifiers and parameter marks are the code's own; every value is bound
+        f'SELECT COALESCE(SUM(remaining), 0) AS units FROM lot WHERE holder_id = {marks[0]} '  # noqa: S608
+        f'AND expires_at > {marks[1]} AND expires_at <= {marks[2]} AND remaining > 0',
+        [holder_id, start, end],
+    )
+    return int(rows[0]['units'] or 0) if rows else 0
+
+
 async def _record(conn: BaseDBAsyncClient, contract: ContractInfo, rule: RuleInfo, crossing: Crossing) -> int:
     alert = await Alert.create(
         contract_id=contract.id,
@@ -225,6 +247,7 @@ async def _record(conn: BaseDBAsyncClient, contract: ContractInfo, rule: RuleInf
         expiring=crossing.expiring,
         next_expiry=crossing.next_expiry,
         runs_out_on=crossing.runs_out_on,
+        expired=crossing.expired or None,
         message=summary(crossing, 'en'),
         using_db=conn,
     )

@@ -44,6 +44,7 @@ class AlertInfo:
     cap_user: str | None = None
     cap_product: str | None = None
     cap_period: str | None = None
+    expired: Decimal = Decimal(0)  # an expiry rule resolved because its tokens expired unused: how many
 
     def crossing(self, contract: ContractInfo) -> Crossing:
         """The crossing it records, to say it in a reader's language."""
@@ -69,6 +70,7 @@ class AlertInfo:
             cap_user=self.cap_user,
             cap_product=self.cap_product,
             cap_period=self.cap_period,
+            expired=int(self.expired * SCALE),
         )
 
 
@@ -140,6 +142,7 @@ async def _with_deliveries(contract_id: int, rows: list[Alert]) -> tuple[AlertIn
             cap_user=caps[row.cap_id].user if row.cap_id in caps else None,  # type: ignore[attr-defined]
             cap_product=caps[row.cap_id].product if row.cap_id in caps else None,  # type: ignore[attr-defined]
             cap_period=caps[row.cap_id].period if row.cap_id in caps else None,  # type: ignore[attr-defined]
+            expired=from_units(row.expired or 0),
         )
         for row in rows
     )

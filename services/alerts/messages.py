@@ -39,6 +39,12 @@ class Crossing:
     cap_user: str | None = None  # a cap's notice (``kind`` ``cap``: ``threshold`` is the stage's percent,
     cap_product: str | None = None  # ``available`` what the cap counted, ``total`` its limit)
     cap_period: str | None = None
+    expired: int = 0  # an expiry rule resolved because its tokens expired: what they still held (units)
+
+    @property
+    def lost(self) -> bool:
+        """Whether this crossing ended because tokens expired unused: said as a loss, not as a recovery."""
+        return self.state == 'resolved' and self.expired > 0
 
 
 def _unit(crossing: Crossing, lang: str) -> str:
@@ -87,6 +93,15 @@ def summary(crossing: Crossing, lang: str) -> str:
     if crossing.runs_out_on:
         facts.append(t('runs out around {date}', lang, date=day(crossing.runs_out_on, lang)))
     what = condition(crossing, lang)
+    if crossing.lost:
+        return t(
+            '{name}: {quantity} {unit} expired unused ({facts})',
+            lang,
+            name=crossing.name,
+            quantity=number(from_units(crossing.expired), lang),
+            unit=_unit(crossing, lang),
+            facts='; '.join(facts),
+        )
     if crossing.state == 'resolved':
         return t(
             '{name}: resolved — {condition} no longer ({facts})',
@@ -101,9 +116,23 @@ def summary(crossing: Crossing, lang: str) -> str:
 def subject(crossing: Crossing, lang: str) -> str:
     """An e-mail's subject: the team (or contract) and the condition."""
     what = condition(crossing, lang)
+    if crossing.lost:
+        return t(
+            '[Balances] {name}: {quantity} {unit} expired unused',
+            lang,
+            name=crossing.name,
+            quantity=number(from_units(crossing.expired), lang),
+            unit=_unit(crossing, lang),
+        )
     if crossing.state == 'resolved':
         return t('[Balances] Resolved: {name}, {condition}', lang, name=crossing.name, condition=what)
     return t('[Balances] {name}: {condition}', lang, name=crossing.name, condition=what)
+
+
+def _state(crossing: Crossing, lang: str) -> str:
+    if crossing.lost:
+        return t('expired', lang)
+    return t('resolved', lang) if crossing.state == 'resolved' else t('firing', lang)
 
 
 def _lines(crossing: Crossing, lang: str, link: str) -> list[tuple[str, str]]:
@@ -112,7 +141,7 @@ def _lines(crossing: Crossing, lang: str, link: str) -> list[tuple[str, str]]:
         (t('Contract', lang), crossing.contract_name),
         (t('Team', lang) if crossing.team is not None else t('Holder', lang), crossing.name),
         (t('Condition', lang), condition(crossing, lang)),
-        (t('State', lang), t('resolved', lang) if crossing.state == 'resolved' else t('firing', lang)),
+        (t('State', lang), _state(crossing, lang)),
         (t('When', lang), when(crossing.at, lang, crossing.timezone)),
         (t('Available', lang), f'{number(from_units(crossing.available), lang)} {unit}'),
         (t('Total', lang), f'{number(from_units(crossing.total), lang)} {unit}'),
@@ -124,6 +153,8 @@ def _lines(crossing: Crossing, lang: str, link: str) -> list[tuple[str, str]]:
         ]
         rows.append((t('Page', lang), link))
         return rows
+    if crossing.lost:
+        rows.append((t('Expired unused', lang), f'{number(from_units(crossing.expired), lang)} {unit}'))
     if crossing.expiring and crossing.next_expiry:
         rows.append(
             (

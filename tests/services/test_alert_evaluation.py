@@ -8,9 +8,11 @@ import pytest
 from models import Alert, AlertDelivery, AlertRule
 from services import ledger
 from services.accounts import admins
+from services.accounts.contracts import get_contract
 from services.alerts import add_rule
 from services.alerts.evaluate import evaluate
 from services.alerts.history import alert_history, latest_alerts, mark_seen, unread
+from services.alerts.messages import summary
 from services.alerts.rules import delete_rule, list_rules
 from services.domain.errors import InvalidInput, UnknownRule, UnknownTeam, WrongMode
 from tests.helpers import DAY, NOW, buy, cloud_contract, flex_contract, use
@@ -97,6 +99,27 @@ async def test_time_alone_moves_expiry_and_the_seeds_rule_reaches_the_administra
     assert [(d.channel, d.target) for d in alert.deliveries] == [('email', 'chef@example.com')]
     assert len(await evaluate(contract, now=NOW + 101 * DAY)) == 1  # expired: nothing expires within 90 days
     assert await states(contract) == [('firing', teams['A']), ('resolved', teams['A'])]
+
+
+async def test_an_expiry_that_destroyed_tokens_is_said_as_a_loss_and_one_that_did_not_as_a_recovery(db: str) -> None:
+    contract, teams = await flex_contract('A', 'B')
+    a, b = teams['A'], teams['B']
+    await buy(contract, 'pa', 40, a, expires_at=NOW + 60 * DAY)
+    await buy(contract, 'pb', 40, b, expires_at=NOW + 60 * DAY)
+    await buy(contract, 'pa2', 100, a, expires_at=NOW + 300 * DAY)
+    assert len(await evaluate(contract, now=NOW)) == 2  # both within 90 days
+    await ledger.consume(contract, [use('b-uses-all', 40, team=b)], now=NOW + DAY)
+    assert len(await evaluate(contract, now=NOW + DAY)) == 1  # B's expiring tokens were used: a recovery
+    assert len(await evaluate(contract, now=NOW + 61 * DAY)) == 1  # A's 40 expired untouched
+    lost, recovered = (await alert_history(contract, now=NOW + 61 * DAY))[:2]
+    assert (lost.team, lost.state, lost.expired) == (a, 'resolved', 40)
+    assert lost.message == 'A: 40 tokens expired unused (available 100 of 140)'
+    info = await get_contract(contract)
+    assert lost.crossing(info).lost
+    assert summary(lost.crossing(info), 'fr').startswith('A : 40 jetons ont expiré')
+    assert (recovered.team, recovered.state, recovered.expired) == (b, 'resolved', 0)
+    assert recovered.message.startswith('B: resolved — tokens expire within 90 days no longer')
+    assert not recovered.crossing(info).lost
 
 
 async def test_runs_out_within_days_from_the_forecast(db: str) -> None:
