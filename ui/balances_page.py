@@ -6,6 +6,7 @@ own; a change reaches every page in one broadcast. Dialogs and usage details are
 """
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from nicegui import app, ui
 
@@ -21,7 +22,7 @@ from ui.board import CONTRACT_DETAILS, BalanceBoard
 from ui.boards import Board
 from ui.cards import card_key, mode_text
 from ui.controls import open_controls
-from ui.exports import balances_table, download
+from ui.exports import about, balances_table, download
 from ui.frame import frame, heading, language
 from ui.guard import guard, signed_in_admin
 from ui.history import HistoryDialog
@@ -214,7 +215,8 @@ class BalancesView:
     async def _export_balances(self) -> tuple[Table, Sequence[object]]:
         model = self.shared.model
         table = balances_table(model.holders, self.lang, self.contract.name)
-        return table, [self.contract.name, model.today]
+        context = about(self.lang, self.contract.name, on=model.today)
+        return replace(table, context=context), [self.contract.name, model.today]
 
 
 async def balances_page() -> None:

@@ -5,10 +5,12 @@ uses the locale's separators (``;`` and a decimal comma where the comma is the d
 """
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
 
 from babel.numbers import get_decimal_symbol
 from nicegui import ui
 
+from services.domain.quantity import format_quantity
 from services.reading.balances import HolderBalance
 from services.reading.exports import Cell, Table, file_name, to_csv, to_xlsx
 from services.reading.lots import LotInfo
@@ -78,11 +80,47 @@ def balances_table(balances: Sequence[HolderBalance], lang: str, contract_name: 
 
 
 def events_table(events: Sequence[TokenEvent], lang: str) -> Table:
-    columns = [t('Date', lang), t('Team', lang), t('Event', lang), t('Quantity', lang), t('By', lang)]
+    columns = [
+        t('Date', lang),
+        t('Team', lang),
+        t('Event', lang),
+        t('Quantity', lang),
+        t('Expires on', lang),
+        t('By', lang),
+    ]
     rows: list[list[Cell]] = [
-        [e.date, e.team_name or '', event_text(e, lang), e.quantity, e.made_by or ''] for e in events
+        [e.date, e.team_name or '', event_text(e, lang), e.quantity, _expiry(e), e.made_by or ''] for e in events
     ]
     return Table(t('Token events', lang), columns, rows)
+
+
+def _expiry(event: TokenEvent) -> Cell:
+    """When the tokens of an event expire: a purchase's date, or an assignment's dates (one, or each with its part)."""
+    if event.expires_on is not None:
+        return event.expires_on
+    if len(event.moved) == 1:
+        return event.moved[0][0]
+    return ', '.join(f'{day.isoformat()} ({format_quantity(quantity)})' for day, quantity in event.moved) or None
+
+
+def about(
+    lang: str,
+    contract: str,
+    *,
+    team: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    on: date | None = None,
+) -> tuple[tuple[str, Cell], ...]:
+    """What an export is of, as lines above its table: the contract, the team, the range or the day."""
+    lines: list[tuple[str, Cell]] = [(t('Contract', lang), contract)]
+    if team:
+        lines.append((t('Team', lang), team))
+    if start is not None and end is not None:
+        lines += [(t('From', lang), start), (t('To', lang), end)]
+    if on is not None:
+        lines.append((t('On', lang), on))
+    return tuple(lines)
 
 
 def lots_table(lots: Sequence[LotInfo], lang: str) -> Table:
@@ -124,8 +162,10 @@ def content(table: Table, kind: str, lang: str) -> tuple[bytes, str, str]:
     """The bytes of an export, its extension and its media type."""
     if kind == 'xlsx':
         return to_xlsx(table), 'xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-    if kind == 'csv_locale' and get_decimal_symbol(locale_of(lang)) == ',':
-        return to_csv(table, separator=';', decimal_comma=True).encode('utf-8-sig'), 'csv', 'text/csv'
+    if kind == 'csv_locale':  # for a person's spreadsheet: the locale's separators, and what the file is of
+        comma = get_decimal_symbol(locale_of(lang)) == ','
+        text = to_csv(table, separator=';' if comma else ',', decimal_comma=comma, with_context=True)
+        return text.encode('utf-8-sig'), 'csv', 'text/csv'
     return to_csv(table).encode(), 'csv', 'text/csv'
 
 

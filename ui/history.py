@@ -5,6 +5,7 @@ an "Undo" button. The lots show what the events cannot: future expiry dates, and
 """
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from nicegui import ui
 
@@ -16,7 +17,7 @@ from services.reading.exports import Table
 from services.reading.lots import contract_lots
 from services.reading.timeline import TokenEvent, token_events
 from ui.assign import undo
-from ui.exports import download_menu, event_text, events_table, lots_table, origin_text, state_text
+from ui.exports import about, download_menu, event_text, events_table, lots_table, origin_text, state_text
 from ui.frame import dialog, heading, testable
 from ui.guard import guard
 from ui.i18n import day, number, t
@@ -191,9 +192,13 @@ class HistoryDialog:
             table.classes('w-full').mark('lots-table')
 
     async def _export_events(self) -> tuple[Table, Sequence[object]]:
-        span = self.picker.range
-        return events_table(self.events, self.lang), [self.contract_name, self.balance.team_name, span.start, span.end]
+        span, team = self.picker.range, self.balance.team_name
+        context = about(self.lang, self.contract_name, team=team, start=span.start, end=span.end)
+        parts = [self.contract_name, team, span.start, span.end]
+        return replace(events_table(self.events, self.lang), context=context), parts
 
     async def _export_lots(self) -> tuple[Table, Sequence[object]]:
         lots = await contract_lots(self.contract_id, team=self.balance.team)
-        return lots_table(lots, self.lang), [self.contract_name, self.balance.team_name, self.today]
+        context = about(self.lang, self.contract_name, team=self.balance.team_name, on=self.today)
+        parts = [self.contract_name, self.balance.team_name, self.today]
+        return replace(lots_table(lots, self.lang), context=context), parts

@@ -9,6 +9,7 @@ view, so that a change costs one read per distinct panel, not one per page.
 import asyncio
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from nicegui import background_tasks, ui
 
@@ -22,7 +23,7 @@ from services.reading.live import LiveUpdate
 from services.reading.usage import By, UsageBreakdown, UsageSeries, usage_breakdown, usage_series, user_days
 from ui import charts
 from ui.boards import Board, SharedReads
-from ui.exports import download_menu, usage_table
+from ui.exports import about, download_menu, usage_table
 from ui.frame import heading, labelled, testable
 from ui.guard import guard
 from ui.i18n import integer, number, t
@@ -210,6 +211,8 @@ class UsagePanel:
         names = await self.team_names() if self.by == 'team' else None
         table = usage_table(report, header[self.by], self.lang, names)
         team = next((b.team_name for b in self.shared.model.holders if b.team == self.team), None)
+        context = about(self.lang, self.shared.contract.name, team=team, start=report.range.start, end=report.range.end)
+        table = replace(table, context=context)
         parts = [self.shared.contract.name, team, self.by, report.range.start, report.range.end]
         return table, parts
 

@@ -202,11 +202,16 @@ async def test_usage_details_open_in_view_with_ranges_and_downloads(user: User, 
         csv = await user.download.next()
         assert csv.text == 'User,Quantity\nana@x.fr,250.5\n'
         user.find(marker='download-usage-xlsx').click()
-        sheet = load_workbook(io.BytesIO((await user.download.next()).content)).active
-        assert [[cell.value for cell in row] for row in sheet.iter_rows()] == [
-            ['User', 'Quantity'],
-            ['ana@x.fr', 250.5],
-        ]
+        book = load_workbook(io.BytesIO((await user.download.next()).content))
+        rows = [[cell.value for cell in row] for row in book.active.iter_rows()]
+        assert rows[-2:] == [['User', 'Quantity'], ['ana@x.fr', 250.5]]
+        assert rows[:2] == [['Contract', 'Atelier'], ['Team', 'Architecture']]  # what the file is of, above it
+        assert [row[0] for row in rows[2:4]] == ['From', 'To']
+        assert book.properties.title.startswith('Usage · Atelier · Architecture · ')
+        user.find(marker='download-usage-csv-locale').click()  # for a person's spreadsheet: the context too
+        lines = (await user.download.next()).content.decode('utf-8-sig').splitlines()
+        assert lines[:2] == ['Contract,Atelier', 'Team,Architecture']
+        assert lines[-3:] == ['', 'User,Quantity', 'ana@x.fr,250.5']
     act(user, board, seeded.teams['Architecture'], 'details')
     await user.should_not_see(marker=panel)
     assert board.props['open'] == []
