@@ -37,6 +37,7 @@ def settle(driver: WebDriver, height: int) -> None:
     time.sleep(0.8)
     full = int(driver.execute_script('return document.documentElement.scrollHeight'))
     driver.set_window_size(driver.get_window_size()['width'], min(full, height))
+    driver.execute_script('window.scrollTo(0, 0)')  # a select chosen last may have scrolled the page
     wait_for(lambda: driver.execute_script(DONUTS_IN_VIEW_DRAWN))  # drawn as their cards come into view
     time.sleep(0.4)
 
