@@ -105,6 +105,8 @@ def frame(lang: str, *, signed_in_as: str | None = None, admin_id: int | None = 
     def switch_language(value: object) -> None:
         chosen = language_of(str(value))
         app.storage.user['lang'] = chosen
+        if admin_id is None:  # chosen before signing in: it wins over the one the administrator chose last time
+            app.storage.user['lang_chosen'] = True
         background_tasks.create(_remember(admin_id, chosen), name='remember the language')
         ui.navigate.reload()
 

@@ -74,11 +74,14 @@ async def enter(request: Request, ticket: str = '', redirect_to: str = '/') -> R
     token = await sessions.enter(ticket, browser=str(request.session.get('id', '')))
     if token is None:
         return RedirectResponse('/login', status_code=303)
+    just_chosen = app.storage.user.get('lang') if app.storage.user.get('lang_chosen') else None
     _renew(request, token=token)
     admin = await sessions.current(token)
-    chosen = await admins.language_of(admin.id) if admin else None
-    if chosen:  # the language this administrator chose last time, on any browser
-        request.session['lang'] = chosen
+    if admin is not None and just_chosen:  # chosen on the sign-in page: it wins, and is remembered
+        await admins.set_language(admin.id, language_of(just_chosen))
+        request.session['lang'] = language_of(just_chosen)
+    elif chosen := await admins.language_of(admin.id) if admin else None:
+        request.session['lang'] = chosen  # the language this administrator chose last time, on any browser
     if admin is not None and (granted := await contracts.list_contracts(admin.contracts)):
         # the page it is headed to shows its first contract (a new browser id has chosen none): load it meanwhile
         boards = runtime.current().boards

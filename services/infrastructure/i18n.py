@@ -177,14 +177,23 @@ def period(value: date, bucket: str, lang: str) -> str:
 
 def moment(value: datetime, lang: str, timezone: str = 'UTC') -> str:
     """A time of day in a time zone, the zone named (``09:39:33 CET``)."""
-    return format_datetime(value, 'HH:mm:ss zzz', tzinfo=ZoneInfo(timezone), locale=locale_of(lang))
+    zone = ZoneInfo(timezone)
+    clock = format_datetime(value, 'HH:mm:ss', tzinfo=zone, locale=locale_of(lang))
+    return f'{clock} {zone_label(value, zone)}'
 
 
 def when(value: datetime, lang: str, timezone: str = 'UTC') -> str:
     """A date and time in a time zone, the zone named (``1 Dec 2026, 09:39 CET``)."""
     zone = ZoneInfo(timezone)
-    clock = format_datetime(value, 'HH:mm zzz', tzinfo=zone, locale=locale_of(lang))
-    return f'{day(value.astimezone(zone).date(), lang)} {clock}'
+    clock = format_datetime(value, 'HH:mm', tzinfo=zone, locale=locale_of(lang))
+    return f'{day(value.astimezone(zone).date(), lang)} {clock} {zone_label(value, zone)}'
+
+
+def zone_label(value: datetime, zone: ZoneInfo) -> str:
+    """The zone of a moment as every language writes it: its abbreviation (``CET``, ``UTC``), or its offset from UTC
+    where the zone has none (``UTC-03``) — never a language's own ("TU" in French)."""
+    name = value.astimezone(zone).tzname() or 'UTC'
+    return name if name[:1].isalpha() else f'UTC{name}'
 
 
 def zone_name(timezone: str, lang: str) -> str:

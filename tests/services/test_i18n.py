@@ -2,7 +2,7 @@
 plural forms; numbers, dates and percentages as each locale writes them"""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +10,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from services.infrastructure.i18n import LOCALES_FOLDER, day, number, parse_number, percent, share, t, tn
+from services.infrastructure.i18n import LOCALES_FOLDER, day, moment, number, parse_number, percent, share, t, tn, when
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {'t': None, 'tn': (1, 2)}
@@ -66,6 +66,13 @@ def test_french_elides_de_before_a_name_that_starts_with_a_vowel() -> None:
         == 'Affecter 5 jetons d’Architecture à Infra\u00a0?'
     )
     assert t('Alerts of {contract}', 'pt', contract='Atelier') == 'Alertas de Atelier'  # a name takes no article
+
+
+def test_a_time_names_its_zone_the_same_way_in_every_language() -> None:
+    at = datetime(2026, 12, 4, 14, 52, 5, tzinfo=UTC)
+    assert [moment(at, lang) for lang in ('en', 'fr', 'pt')] == ['14:52:05 UTC'] * 3  # not "TU" in French
+    assert when(at, 'fr', 'Europe/Paris') == '4 déc. 2026 15:52 CET'
+    assert when(at, 'pt', 'America/Sao_Paulo') == '4 de dez. de 2026 11:52 UTC-03'  # a zone without a name
 
 
 def test_french_typography_comes_from_the_catalogue_and_the_locale() -> None:

@@ -145,6 +145,23 @@ async def test_each_administrator_keeps_the_language_they_chose(user: User, seed
     await sees_title(user, 'Soldes')
 
 
+async def test_a_language_chosen_on_the_sign_in_page_wins_over_the_one_chosen_before(
+    user: User, seeded: Seeded
+) -> None:
+    admin = await Admin.get(email='admin@example.com')
+    await admins.set_language(admin.id, 'fr')  # chosen last time, on another browser
+    await user.open('/login')
+    choose(user, 'lang', 'pt')
+    await user.should_see('Entrar')
+    await sign_in(user)
+    assert browser_session(user).get('lang') == 'pt'
+    await sees_title(user, 'Saldos')
+    assert await admins.language_of(admin.id) == 'pt'  # and remembered
+    await user.open('/logout')
+    await enter_as(user)  # next time, anywhere: the language chosen last
+    assert browser_session(user).get('lang') == 'pt'
+
+
 async def until_language(admin_id: int, lang: str) -> None:
     """Until the administrator's choice is stored (it is written in the background of the switch)."""
     async with asyncio.timeout(5):
