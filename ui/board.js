@@ -202,10 +202,10 @@ export default {
     updatedText() {
       if (!this.state.updated) return "";
       try {
-        const form = { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" };
-        return new Intl.DateTimeFormat(this.state.locale, form).format(
-          new Date(this.state.updated),
-        );
+        // in the contract's zone, labelled as the bell and the e-mails label it: one zone on the page
+        const form = { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: this.state.timezone };
+        const time = new Intl.DateTimeFormat(this.state.locale, form).format(new Date(this.state.updated));
+        return this.state.zone ? `${time} ${this.state.zone}` : time;
       } catch (e) {
         return this.state.updated;
       }
@@ -431,7 +431,7 @@ export default {
         if ("available" in fields) this.announce(key);
         this.redraw(key);
       }
-      for (const field of ["alert", "updated", "summary", "order", "actions", "suggestions"]) {
+      for (const field of ["alert", "updated", "zone", "summary", "order", "actions", "suggestions"]) {
         if (field in message) this.state[field] = message[field];
       }
     },

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from services.accounts.contracts import ContractInfo
 from services.alerts.history import latest_alert_ids
@@ -35,7 +36,7 @@ from ui.cards import (
     trend_days,
     unit_of,
 )
-from ui.i18n import t
+from ui.i18n import t, zone_label
 
 log = logging.getLogger('balances.boards')
 T = TypeVar('T')
@@ -91,6 +92,7 @@ class Board:
         view.summary = summary(holders, self.contract, view.lang)
         if self.model.as_of is not None:
             view.updated = self.model.as_of.isoformat()
+            view.zone = zone_label(self.model.as_of, ZoneInfo(view.timezone))
 
     async def on_update(self, update: LiveUpdate) -> None:
         view = self.view
@@ -123,7 +125,7 @@ class Board:
         if view.summary != before:
             message['summary'] = view.summary
         if changes or message or view.updated != updated:
-            await self.send('balances', {**message, 'cards': changes, 'updated': view.updated})
+            await self.send('balances', {**message, 'cards': changes, 'updated': view.updated, 'zone': view.zone})
 
     async def on_alerts(self) -> None:
         """The contract's alert history grew: read its newest ids once for every page."""

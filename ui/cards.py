@@ -96,7 +96,9 @@ class BoardView:
     summary: dict[str, Any] = field(default_factory=dict)
     suggestions: list[SuggestionView] = field(default_factory=list)
     alert: str = ''
-    updated: str = ''  # an ISO instant: each browser writes it in its own time zone
+    updated: str = ''  # an ISO instant, written in the contract's time zone (every time of the page is in it)
+    timezone: str = 'UTC'  # the contract's, as IANA names it
+    zone: str = ''  # its label at ``updated`` (``CET``, ``UTC-03``), as the bell and the e-mails write it
 
 
 def unit_of(contract: ContractInfo) -> str:
@@ -181,6 +183,7 @@ def new_view(contract: ContractInfo, lang: str) -> BoardView:
         f'{contract.name} · {mode_text(contract, lang)}',
         labels(unit, lang),
         actions(contract.is_flex, False, lang),
+        timezone=contract.timezone,
     )
 
 

@@ -26,6 +26,7 @@ from services.infrastructure.i18n import (
     t,
     tn,
     when,
+    zone_label,
 )
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     't',
     'tn',
     'when',
+    'zone_label',
 ]
 
 QUASAR = {'en': 'en-GB', 'fr': 'fr', 'pt': 'pt-BR'}  # Quasar's language packs: date picker, tables, …

@@ -103,7 +103,8 @@ def test_switching_contract_and_language(page: WebDriver) -> None:
     assert not page.find_elements(By.CSS_SELECTOR, '[data-marker="summary"]')
     (pool,) = page.find_elements(By.CSS_SELECTOR, 'section[data-marker^="card-"]')
     assert pool.size['width'] > 0.9 * page.find_element(By.CSS_SELECTOR, '.balances-board').size['width']
-    assert page.find_elements(By.CSS_SELECTOR, '[data-marker="updated"]')
+    (updated,) = page.find_elements(By.CSS_SELECTOR, '[data-marker="updated"]')
+    assert updated.text.endswith(' UTC-03')  # the contract's zone (São Paulo), as the bell writes it: not the browser's
     choose_option(page, 'Language', 'Français')
     wait_for(lambda: 'Crédits cloud partagés disponibles' in body(page))
     assert page.find_element(By.TAG_NAME, 'html').get_attribute('lang') == 'fr'

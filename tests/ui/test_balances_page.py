@@ -63,6 +63,7 @@ async def test_flex_cards_show_numbers_health_usage_expiry_and_forecast(user: Us
     assert facts['Tokens available'] == '1,015'
     assert facts['Teams at 20% or less'] == '1 / 3'
     assert board.view.summary['red'] == 'At 20% or less: Structure'
+    assert (board.view.timezone, board.view.zone in ('CET', 'CEST')) == ('Europe/Paris', True)  # one zone a page
 
 
 async def test_the_card_says_everything_that_expires_within_90_days_and_the_total_breakdown(
