@@ -256,3 +256,13 @@ class Busy:
         server, pages, database = ((b - a) / (now - then) * 100 for a, b in zip(before, after, strict=True))
         total, stolen = (b - a for a, b in zip(machine, machine_now, strict=True))
         return server, pages, database, stolen / max(1, total) * 100
+
+
+def cell(value: object, reference: dict[str, Any] | None, name: str) -> str:
+    """A figure of a table, with its ratio to the same figure of the reference run (when there is one to divide by)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return '–'
+    text = f'{value:,.1f}'
+    if reference and isinstance(value, (int, float)) and reference.get(name):
+        text += f' ({value / reference[name]:.2f}×)'
+    return text

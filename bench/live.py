@@ -39,7 +39,7 @@ import asyncpg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.browsers import Busy, Page, Process, Seen, percentile  # noqa: E402
+from bench.browsers import Busy, Page, Process, Seen, cell, percentile  # noqa: E402
 from tests.browser.driver import chromium, sign_in, wait_for  # noqa: E402
 from tests.test_main import running  # noqa: E402
 
@@ -301,12 +301,8 @@ def table(results: list[dict[str, Any]]) -> str:
     for name in ORDER:
         cells = []
         for r in results:
-            value = r.get(name)
             reference = base.get(1 if name in PER_PAGE else 0)
-            text = '–' if value is None or (isinstance(value, float) and value != value) else f'{value:,.1f}'
-            if reference and reference is not r and isinstance(value, (int, float)) and reference.get(name):
-                text += f' ({value / reference[name]:.2f}×)'
-            cells.append(text)
+            cells.append(cell(r.get(name), reference if reference is not r else None, name))
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 

@@ -43,7 +43,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.browsers import Busy, Page, Process, Seen, percentile, sign_in  # noqa: E402
+from bench.browsers import Busy, Page, Process, Seen, cell, percentile, sign_in  # noqa: E402
 from bench.live import empty_postgres  # noqa: E402
 from tests.test_main import running  # noqa: E402
 
@@ -370,13 +370,7 @@ def table(results: list[dict[str, Any]]) -> str:
     for name in ORDER:
         if all(r.get(name) is None for r in results):
             continue
-        cells = []
-        for r in results:
-            value = r.get(name)
-            text = '–' if value is None or (isinstance(value, float) and value != value) else f'{value:,.1f}'
-            if base and base is not r and isinstance(value, (int, float)) and base.get(name):
-                text += f' ({value / base[name]:.2f}×)'
-            cells.append(text)
+        cells = [cell(r.get(name), base if base is not r else None, name) for r in results]
         lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 

@@ -2,7 +2,6 @@
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -16,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from scripts.cluster import free_port
 from tests.conftest import empty_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,12 +26,6 @@ def process_env(**overrides: str) -> dict[str, str]:
     """The environment of a real app process: without pytest's marker, which NiceGUI reads as a screen test."""
     env = {key: value for key, value in os.environ.items() if key != 'PYTEST_CURRENT_TEST'}
     return {**env, **overrides}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
