@@ -128,6 +128,8 @@ export default {
                  data-marker="review"
                  @click="$emit('review', { from_team: s.from_team, to_team: s.to_team })" />
         </div>
+        <p v-if="state.suggestions_total" class="text-body2 text-weight-medium q-my-none"
+           data-marker="suggestions-total">{{ state.suggestions_total }}</p>
       </section>
       <div class="row w-full gap-2">
         <q-btn flat no-caps color="primary" icon="bar_chart" :label="state.labels.contract_details"
@@ -431,7 +433,7 @@ export default {
         if ("available" in fields) this.announce(key);
         this.redraw(key);
       }
-      for (const field of ["alert", "updated", "zone", "summary", "order", "actions", "suggestions"]) {
+      for (const field of ["alert", "updated", "zone", "summary", "order", "actions", "suggestions", "suggestions_total"]) {
         if (field in message) this.state[field] = message[field];
       }
     },

@@ -12,6 +12,8 @@ its board (one load per contract at a time, never one lock for all), the last on
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable
+from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -19,10 +21,12 @@ from services.accounts.contracts import ContractInfo
 from services.alerts.history import latest_alert_ids
 from services.infrastructure import bus
 from services.infrastructure.signals import Signal
+from services.reading.forecast import Suggestion, together
 from services.reading.live import LiveContract, LiveContracts, LiveUpdate
 from services.reading.state import HolderState
 from ui import broadcast
 from ui.cards import (
+    SUGGESTIONS_SHOWN,
     BoardView,
     CardView,
     actions,
@@ -33,6 +37,7 @@ from ui.cards import (
     new_view,
     suggestion_views,
     summary,
+    together_text,
     trend_days,
     unit_of,
 )
@@ -77,8 +82,16 @@ class Board:
         view.actions = actions(self.contract.is_flex, len(states) > 1, self.lang)
         if self.model.today is not None:
             view.trend_days = trend_days(self.model.today, len(self.model.days), self.lang)
-        view.suggestions = suggestion_views(self.model.suggestions, self.lang)
+        self._suggestions(self.model.suggestions, self.model.as_of)
         self._header()
+
+    def _suggestions(self, found: tuple[Suggestion, ...], now: datetime | None) -> None:
+        """The suggestions shown, and what applying them all recovers (projected as applied one after the other)."""
+        shown = found[:SUGGESTIONS_SHOWN]
+        self.view.suggestions = suggestion_views(shown, self.lang)
+        inputs = [state.input for state in self.model.ordered]
+        recovered = together(inputs, shown, now, self.contract.timezone) if len(shown) > 1 and now else Decimal(0)
+        self.view.suggestions_total = together_text(shown, recovered, self.lang)
 
     def _header(self) -> None:
         view, holders = self.view, self.model.holders
@@ -115,8 +128,8 @@ class Board:
                 changes[key] = fields
                 view.cards[key] = new
         if update.suggestions is not None:
-            view.suggestions = suggestion_views(update.suggestions, self.lang)
-            message['suggestions'] = view.suggestions
+            self._suggestions(update.suggestions, update.as_of)
+            message.update(suggestions=view.suggestions, suggestions_total=view.suggestions_total)
         alert, updated, before = view.alert, view.updated, view.summary
         if update.holders:
             self._header()

@@ -8,6 +8,7 @@ a thousand open contracts keep a few hundred bytes a card rather than two hundre
 """
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
@@ -95,6 +96,7 @@ class BoardView:
     trend_days: list[str] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     suggestions: list[SuggestionView] = field(default_factory=list)
+    suggestions_total: str = ''  # what applying every suggestion shown recovers (two or more)
     alert: str = ''
     updated: str = ''  # an ISO instant, written in the contract's time zone (every time of the page is in it)
     timezone: str = 'UTC'  # the contract's, as IANA names it
@@ -431,7 +433,30 @@ def suggestion_text(suggestion: Suggestion, lang: str) -> str:
     )
 
 
-def suggestion_views(found: tuple[Suggestion, ...], lang: str) -> list[SuggestionView]:
+def together_text(shown: Sequence[Suggestion], recovered: Decimal, lang: str) -> str:
+    """What applying every suggestion shown recovers in all: said as less than their sum when it is."""
+    if len(shown) < 2:
+        return ''
+    alone = sum((approximately(s.recovers) for s in shown), Decimal(0))
+    recovered = approximately(recovered)
+    if recovered >= alone:
+        return t(
+            'Applying all {count}: {total} tokens recovered in all.',
+            lang,
+            count=len(shown),
+            total=number(recovered, lang),
+        )
+    return t(
+        'Applying all {count}, one after the other: {total} tokens recovered in all, not {sum}: some draw on the same '
+        'tokens or fill the same team.',
+        lang,
+        count=len(shown),
+        total=number(recovered, lang),
+        sum=number(alone, lang),
+    )
+
+
+def suggestion_views(found: Sequence[Suggestion], lang: str) -> list[SuggestionView]:
     """The first few suggestions, as the page lists them."""
     return [
         SuggestionView(

@@ -17,13 +17,13 @@ recovers is what the projection then shows.
 import copy
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from services.accounts.contracts import ContractInfo
 from services.domain.dates import local_date
-from services.domain.quantity import SCALE, from_units
+from services.domain.quantity import SCALE, from_units, to_units
 from services.ledger.allocation import LotState, allocate, consumption_order
 
 WINDOW_DAYS = 28
@@ -224,6 +224,31 @@ def suggestions(holders: Sequence[HolderInput], now: datetime, timezone: str) ->
                 )
     found.sort(key=lambda s: (-s.recovers, s.from_team_name, s.to_team_name, s.from_team, s.to_team))
     return tuple(found[:MAX_SUGGESTIONS])
+
+
+def together(holders: Sequence[HolderInput], chosen: Sequence[Suggestion], now: datetime, timezone: str) -> Decimal:
+    """What applying ``chosen`` one after the other recovers in all, by the same projection: less than the sum of
+    their own figures when two draw on the same tokens or fill the same team (one whose tokens are gone by then
+    moves what is left of them, or nothing)."""
+    today = local_date(now, timezone)
+    teams = {holder.team: holder for holder in holders if holder.team is not None}
+    before = sum(project(holder.lots, holder.rate, today, timezone).unused_total for holder in teams.values())
+    next_id = 1 + max((lot.id for holder in teams.values() for lot in holder.lots), default=0)
+    for suggestion in chosen:
+        source, target = teams.get(suggestion.from_team), teams.get(suggestion.to_team)
+        if source is None or target is None:
+            continue
+        same_expiry = sum(lot.remaining for lot in source.lots if lot.expires_at == suggestion.expires_at)
+        units = min(to_units(suggestion.quantity), same_expiry)
+        after = _transferred(source, target, units, now, next_id) if units > 0 else None
+        if after is not None:
+            teams[suggestion.from_team], teams[suggestion.to_team] = (
+                replace(source, lots=tuple(after[0])),
+                replace(target, lots=tuple(after[1])),
+            )
+            next_id += len(after[1]) - len(target.lots)
+    after_total = sum(project(holder.lots, holder.rate, today, timezone).unused_total for holder in teams.values())
+    return from_units(before - after_total)
 
 
 # What a pair of teams' transfer would recover, by everything it depends on: a change touches a few teams, and the

@@ -18,7 +18,7 @@ from services.infrastructure.database import close_database, open_database
 from services.ledger.allocation import LotState
 from services.reading import forecast as forecasting
 from services.reading import live
-from services.reading.forecast import HolderInput, daily_rate, project, suggestions
+from services.reading.forecast import HolderInput, daily_rate, project, suggestions, together
 from services.reading.state import contract_forecast
 from tests.conftest import fresh_sqlite, truncate_all
 from tests.helpers import DAY, NOW, MovedClock, buy, cloud_contract, flex_contract, until, use
@@ -192,6 +192,30 @@ def test_suggestions_remembered_by_pair_are_those_computed_afresh_after_a_change
     assert changed[0].quantity == 810  # what Fluides will not use itself: 1,000 − 19 days × 10
     forecasting._PAIRS.clear()
     assert changed == suggestions(holders(1000 * 10_000), NOW + timedelta(minutes=5), 'Europe/Paris')
+
+
+def test_suggestions_applied_together_recover_what_the_shared_target_can_use_not_their_sum() -> None:
+    """Two teams' tokens expiring on 13 December, both suggested to Architecture: it uses 100 a day for the 19
+    days before they expire, so it absorbs 1,900 of them in all, whoever sends them."""
+    expiring = NOW + 20 * DAY
+    lot = lambda n, holder, units, expires: LotState(n, holder, units, units, LONG_AGO, expires)  # noqa: E731
+    fluides = HolderInput(1, 1, 'Fluides', (lot(1, 1, 3000 * 10_000, expiring),), 10 * 10_000)
+    architecture = HolderInput(2, 2, 'Architecture', (lot(2, 2, 200 * 10_000, NOW + 300 * DAY),), 100 * 10_000)
+    zeta = HolderInput(3, 3, 'Zeta', (lot(3, 3, 500 * 10_000, expiring),), 1 * 10_000)
+    holders = [fluides, architecture, zeta]
+    found = suggestions(holders, NOW, 'Europe/Paris')
+    assert [(s.from_team_name, s.quantity, s.recovers) for s in found] == [
+        ('Fluides', 1900, 1900),
+        ('Zeta', 481, 481),  # Zeta's 500 less the 19 it uses itself, each on its own
+    ]
+    assert together(holders, found, NOW, 'Europe/Paris') == 1900
+    assert together(holders, found[1:], NOW, 'Europe/Paris') == 481
+    separate = HolderInput(4, 4, 'Sol', (lot(4, 4, 10 * 10_000, NOW + 300 * DAY),), 100 * 10_000)
+    apart = suggestions([zeta, separate, fluides, architecture], NOW, 'Europe/Paris')
+    chosen = [s for s in apart if (s.from_team_name, s.to_team_name) in {('Fluides', 'Architecture'), ('Zeta', 'Sol')}]
+    assert together([zeta, separate, fluides, architecture], chosen, NOW, 'Europe/Paris') == sum(
+        s.recovers for s in chosen
+    )  # different sources, different targets: they add up
 
 
 def test_projection_matches_a_day_by_day_walk() -> None:

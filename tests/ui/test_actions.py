@@ -177,6 +177,8 @@ async def test_a_suggestion_opens_the_assign_dialog_filled_in_and_previewed(user
     await until(lambda: board.view.suggestions)  # drawn by the board from its view
     suggestion = next(s for s in board.view.suggestions if 'from Empty to Structure' in s.text)
     assert suggestion.review == 'Review: Empty → Structure'
+    shown = len(board.view.suggestions)
+    assert board.view.suggestions_total.startswith('Applying all') == (shown > 1), board.view.suggestions_total
     user.find(BalanceBoard).trigger('review', {'from_team': suggestion.from_team, 'to_team': suggestion.to_team})
     await user.should_see(marker='assign-dialog')
     await user.should_see('Assign')

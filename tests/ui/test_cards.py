@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from services.reading.forecast import HolderForecast, Suggestion
-from ui.cards import forecast_lines, suggestion_text
+from ui.cards import forecast_lines, suggestion_text, together_text
 
 
 def test_a_suggestion_says_what_it_recovers_in_whole_tokens_like_what_it_moves() -> None:
@@ -44,3 +44,16 @@ def test_a_balance_the_pace_uses_up_runs_out_and_what_expires_before_is_said_apa
     runs_out, unused, _ = forecast_lines(forecast(date(2027, 10, 5), (date(2027, 3, 1), '200')), 'flex', 'en')
     assert runs_out == 'Runs out around 5 Oct 2027 at the last 28 days’ pace.'
     assert unused == '200 tokens will expire unused, the first on 1 Mar 2027.'
+
+
+def test_suggestions_applied_together_say_what_they_recover_in_all_and_whether_that_is_their_sum() -> None:
+    at = datetime(2026, 12, 13, 10, tzinfo=UTC)
+    one = Suggestion(1, 'Fluides', 2, 'Architecture', Decimal(1900), at, Decimal(1900))
+    two = Suggestion(3, 'Zeta', 2, 'Architecture', Decimal(481), at, Decimal('481.4'))
+    assert together_text([one], Decimal(1900), 'en') == ''  # one suggestion says it already
+    assert together_text([one, two], Decimal(1900), 'en') == (
+        'Applying all 2, one after the other: 1,900 tokens recovered in all, not 2,381: some draw on the same '
+        'tokens or fill the same team.'
+    )
+    assert together_text([one, two], Decimal('2381.4'), 'en') == 'Applying all 2: 2,381 tokens recovered in all.'
+    assert '1 900 jetons récupérés' in together_text([one, two], Decimal(1900), 'fr').replace('\u202f', ' ')
