@@ -23,10 +23,7 @@ def login_page(redirect_to: str = '/') -> None:
         if result.ticket is not None:
             ui.navigate.to(f'/auth/enter?ticket={result.ticket}&redirect_to={quote(redirect_to)}')
             return
-        message = t('Wrong e-mail or password.', lang)
-        if result.retry_at is not None:
-            message += ' ' + t('Too many attempts: try again after {time}.', lang, time=moment(result.retry_at, lang))
-        error.set_text(message)
+        error.set_text(refusal(result, lang))
 
     ui.add_head_html(''.join(f'<link rel="modulepreload" href="{path}">' for path in scripts()))
     with frame(lang) as page, page.body, ui.card().classes('self-center w-80 max-w-full q-mt-xl'):
@@ -46,6 +43,23 @@ def login_page(redirect_to: str = '/') -> None:
         password.on('keydown.enter', sign_in)
         error = ui.label().classes('text-negative').props('role=alert').mark('login-error')
         ui.button(t('Sign in', lang), on_click=sign_in).props('no-caps').classes('w-full').mark('sign-in')
+
+
+def refusal(result: sessions.SignIn, lang: str) -> str:
+    """Why a sign-in was refused, plainly: a wrong password, and when throttled, whose failures and until when."""
+    wrong = t('Wrong e-mail or password.', lang) if result.checked else ''
+    if result.retry_at is None:
+        return wrong
+    time = moment(result.retry_at, lang)
+    if result.throttled == 'address':
+        why = t(
+            'Too many failed sign-ins from this network address (yours or colleagues’ sharing it): try again after {time}.',
+            lang,
+            time=time,
+        )
+    else:
+        why = t('Too many failed sign-ins with this e-mail: try again after {time}.', lang, time=time)
+    return f'{wrong} {why}'.strip()
 
 
 def logout_page() -> None:

@@ -5,10 +5,13 @@ Sign-in (``sign_in``) checks the password and answers with a one-time ticket; th
 gives nothing afterwards. Only digests of tickets and tokens are stored. A session ends at sign-out, after
 ``IDLE`` without a page request or action, or ``LIFETIME`` after sign-in, whichever comes first.
 
-Throttling, per account and per client address alike: after ``FREE_FAILURES`` failures each further attempt must
-wait twice as long as the previous one, up to ``LOCK_OUT``; failures are forgotten ``FORGET`` after the last one.
-A throttled attempt is refused before any password is checked, with the same answer and the same (absent) work
-whether the e-mail belongs to an administrator or not.
+Throttling, per account and per client address: after ``FREE_FAILURES`` failures of an account (``ADDRESS_FREE_
+FAILURES`` of an address: an office's colleagues share one) each further attempt must wait twice as long as the
+previous one, up to ``LOCK_OUT``; failures are forgotten ``FORGET`` after the last one. So one mistyped password
+after a colleague's few failures from the same address locks nobody out, while one address guessing at many
+accounts is slowed down all the same. A throttled attempt is refused before any password is checked, with the same
+answer and the same (absent) work whether the e-mail belongs to an administrator or not; the refusal says which
+count it is (the e-mail's or the address's) and until when.
 """
 
 import hashlib
@@ -26,6 +29,7 @@ IDLE = timedelta(hours=8)
 LIFETIME = timedelta(hours=12)
 TICKET_LIFETIME = timedelta(seconds=30)
 FREE_FAILURES = 5
+ADDRESS_FREE_FAILURES = 20
 LOCK_OUT = timedelta(minutes=15)
 FORGET = timedelta(hours=1)
 TOUCH_EVERY = timedelta(minutes=1)
@@ -37,19 +41,28 @@ def _digest(secret: str) -> str:
 
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome of a sign-in: a ticket to exchange, or a refusal (``retry_at`` when throttled)."""
+    """The outcome of a sign-in: a ticket to exchange, or a refusal — when throttled, until when (``retry_at``),
+    because of which count (``throttled``: ``'email'`` or ``'address'``), and whether the password was checked at
+    all (``checked``: a throttled attempt is refused before)."""
 
     ticket: str | None = None
     retry_at: datetime | None = None
+    throttled: str | None = None
+    checked: bool = True
 
 
 def _keys(email: str, address: str) -> list[str]:
     return [f'email:{email.strip().lower()[:254]}', f'address:{address[:64]}']
 
 
-async def _throttled_until(keys: list[str], now: datetime) -> datetime | None:
-    rows = await SignInFailure.filter(key__in=keys, locked_until__gt=now).order_by('-locked_until').first()
-    return rows.locked_until if rows else None
+async def _throttled(keys: list[str], now: datetime) -> tuple[datetime, str] | None:
+    """Until when, and by which count, attempts with these keys wait (the latest when both do)."""
+    row = await SignInFailure.filter(key__in=keys, locked_until__gt=now).order_by('-locked_until').first()
+    return (row.locked_until, row.key.partition(':')[0]) if row else None
+
+
+def _free(key: str) -> int:
+    return ADDRESS_FREE_FAILURES if key.startswith('address:') else FREE_FAILURES
 
 
 async def _failed(keys: list[str], now: datetime) -> None:
@@ -57,9 +70,8 @@ async def _failed(keys: list[str], now: datetime) -> None:
         for key in keys:
             row = await SignInFailure.get_or_none(key=key)
             failures = 1 if row is None or now - row.last_failure_at > FORGET else row.failures + 1
-            wait = (
-                min(LOCK_OUT, timedelta(seconds=2 ** (failures - FREE_FAILURES))) if failures >= FREE_FAILURES else None
-            )
+            free = _free(key)
+            wait = min(LOCK_OUT, timedelta(seconds=2 ** min(failures - free, 10))) if failures >= free else None
             locked_until = now + wait if wait else None
             if row is None:
                 await SignInFailure.create(key=key, failures=failures, last_failure_at=now, locked_until=locked_until)
@@ -72,12 +84,13 @@ async def sign_in(email: str, password: str, *, address: str, browser: str, now:
     """Check an administrator's e-mail and password from a client address; a ticket for ``browser`` when right."""
     now = resolve(now)
     keys = _keys(email if isinstance(email, str) else '', address)
-    if (until := await _throttled_until(keys, now)) is not None:
-        return SignIn(retry_at=until)
+    if (throttled := await _throttled(keys, now)) is not None:
+        return SignIn(retry_at=throttled[0], throttled=throttled[1], checked=False)
     admin = await authenticate(email, password)
     if admin is None:
         await _failed(keys, now)
-        return SignIn(retry_at=await _throttled_until(keys, now))
+        throttled = await _throttled(keys, now)
+        return SignIn(retry_at=throttled[0], throttled=throttled[1]) if throttled else SignIn()
     await SignInFailure.filter(key=keys[0]).delete()  # the account's own count starts again; the address's does not
     ticket = secrets.token_urlsafe(32)
     await AdminSession.create(

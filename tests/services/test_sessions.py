@@ -72,12 +72,26 @@ async def test_failures_slow_an_account_down_then_lock_it_the_same_for_unknown_e
     assert (await sessions.sign_in('ana@example.com', PASSWORD, address='x', browser='b', now=later)).ticket
 
 
+async def test_a_colleagues_failures_from_the_same_address_do_not_lock_out_a_first_mistake(db: str) -> None:
+    """Four failures of a colleague's e-mail from the office's address, then ana's first mistyped password: a wrong
+    password, no wait; ana's own fifth failure is what makes her wait, and the refusal says it is her e-mail's."""
+    await admin()
+    for _ in range(sessions.FREE_FAILURES - 1):
+        await sessions.sign_in('colleague@example.com', 'wrong', address='10.0.0.1', browser='b', now=NOW)
+    mistake = await sessions.sign_in('ana@example.com', 'wrong', address='10.0.0.1', browser='b', now=NOW)
+    assert (mistake.ticket, mistake.retry_at, mistake.checked) == (None, None, True)
+    assert (await sessions.sign_in('ana@example.com', PASSWORD, address='10.0.0.1', browser='b', now=NOW)).ticket
+    for _ in range(sessions.FREE_FAILURES):
+        answer = await sessions.sign_in('ana@example.com', 'wrong', address='10.0.0.1', browser='b', now=NOW)
+    assert (answer.retry_at, answer.throttled, answer.checked) == (NOW + timedelta(seconds=1), 'email', True)
+
+
 async def test_one_address_trying_many_accounts_is_slowed_down_too(db: str) -> None:
     await admin()
-    for n in range(sessions.FREE_FAILURES):
+    for n in range(sessions.ADDRESS_FREE_FAILURES):
         await sessions.sign_in(f'guess{n}@example.com', 'wrong', address='10.9.9.9', browser='b', now=NOW)
     blocked = await sessions.sign_in('ana@example.com', PASSWORD, address='10.9.9.9', browser='b', now=NOW)
     assert blocked.ticket is None
-    assert blocked.retry_at is not None
+    assert (blocked.retry_at, blocked.throttled, blocked.checked) == (NOW + timedelta(seconds=1), 'address', False)
     elsewhere = await sessions.sign_in('ana@example.com', PASSWORD, address='10.1.1.1', browser='b', now=NOW)
     assert elsewhere.ticket is not None

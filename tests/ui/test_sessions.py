@@ -50,6 +50,8 @@ async def test_the_sign_in_page_says_when_to_try_again(user: User, seeded: Seede
     for _ in range(sessions.FREE_FAILURES):
         await sign_in(user, password='not the password')
         await user.should_see('Wrong e-mail or password.')
-    await user.should_see('Too many attempts: try again after')
+    await user.should_see('Wrong e-mail or password. Too many failed sign-ins with this e-mail: try again after')
     await sign_in(user, password=PASSWORD)
-    await user.should_see('Too many attempts: try again after')  # still locked, right password or not
+    # still locked, right password or not: and no password was checked, so none is said to be wrong
+    await user.should_see('Too many failed sign-ins with this e-mail: try again after')
+    assert 'Wrong' not in user.find(marker='login-error').elements.pop().text
