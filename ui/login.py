@@ -53,7 +53,8 @@ def refusal(result: sessions.SignIn, lang: str) -> str:
     time = moment(result.retry_at, lang)
     if result.throttled == 'address':
         why = t(
-            'Too many failed sign-ins from this network address (yours or colleagues’ sharing it): try again after {time}.',
+            'Too many failed sign-ins from this network address (yours or colleagues’ sharing it): '
+            'try again after {time}.',
             lang,
             time=time,
         )
