@@ -58,7 +58,7 @@ def _keys(email: str, address: str) -> list[str]:
 async def _throttled(keys: list[str], now: datetime) -> tuple[datetime, str] | None:
     """Until when, and by which count, attempts with these keys wait (the latest when both do)."""
     row = await SignInFailure.filter(key__in=keys, locked_until__gt=now).order_by('-locked_until').first()
-    return (row.locked_until, row.key.partition(':')[0]) if row else None
+    return (row.locked_until, row.key.partition(':')[0]) if row and row.locked_until else None
 
 
 def _free(key: str) -> int:

@@ -1,6 +1,7 @@
 """Sessions as a browser lives them: a new cookie at sign-in, a signed-out tab that can do nothing, throttling"""
 
 import httpx
+from nicegui import ui
 from nicegui.testing import User
 
 from models import Transfer
@@ -54,4 +55,6 @@ async def test_the_sign_in_page_says_when_to_try_again(user: User, seeded: Seede
     await sign_in(user, password=PASSWORD)
     # still locked, right password or not: and no password was checked, so none is said to be wrong
     await user.should_see('Too many failed sign-ins with this e-mail: try again after')
-    assert 'Wrong' not in user.find(marker='login-error').elements.pop().text
+    (error,) = user.find(marker='login-error').elements
+    assert isinstance(error, ui.label)
+    assert 'Wrong' not in error.text
