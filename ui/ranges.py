@@ -1,5 +1,6 @@
 """Choosing a date range: presets, or a custom range typed in the locale's form or picked on a calendar
 
+The custom range is a dialog: typed dates apply on Enter, Apply comes right after the fields, the calendar last.
 A custom range may be a single day; it may not end after today, start after it ends, or span more than 366 days —
 each refusal is said next to the fields, in the error colour. While a custom range is shown, no preset is
 highlighted. The calendar speaks the page's language (Quasar's language pack: month names, first day of week).
@@ -12,7 +13,7 @@ from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
 
 from services.domain.dates import MAX_RANGE_DAYS, DateRange
-from ui.frame import labelled, testable
+from ui.frame import dialog, heading, testable
 from ui.i18n import day, parse_typed_date, t, typed_date
 
 Presets = dict[str, Callable[[date], DateRange]]
@@ -54,22 +55,30 @@ class RangePicker:
             custom = testable(
                 ui.button(t('Custom range', lang), icon='date_range').props('flat dense no-caps'), 'custom'
             )
-            self.menu = ui.menu()  # a small form, not a list of choices: a dialog for assistive technologies
-            self.menu.props['role'] = 'dialog'
-            labelled(self.menu, t('Custom range', lang))
-            with custom, self.menu, ui.card().classes('q-pa-sm gap-2'):
-                hint = t('e.g. {example}', lang, example=typed_date(today, lang))
-                with ui.row().classes('gap-2 no-wrap'):
-                    self.start = ui.input(t('From', lang), placeholder=hint).props('dense outlined').mark('from')
-                    self.end = ui.input(t('To', lang), placeholder=hint).props('dense outlined').mark('to')
-                self.calendar = (
-                    ui.date(on_change=self._picked)
-                    .props(f'range minimal :options="d => d <= \'{today:%Y/%m/%d}\'"')
-                    .mark('calendar')
-                )
-                self.error = ui.label().classes('text-negative text-body2').props('role=alert').mark('range-error')
-                with ui.row().classes('justify-end w-full'):
-                    ui.button(t('Apply', lang), on_click=self._apply).props('dense no-caps').mark('apply-range')
+        # A dialog, not a menu: it fits the screen at any width, never under the header, with nothing in an inner
+        # scroll area; the fields, then Apply (three Tabs from the first field), then the calendar for who prefers it.
+        with (
+            dialog(t('Custom range', lang)) as self.menu,
+            ui.card().classes('q-pa-md gap-3 w-full').style('max-width: 24rem'),
+        ):
+            heading(t('Custom range', lang), 2)
+            hint = t('e.g. {example}', lang, example=typed_date(today, lang))
+            with ui.row().classes('gap-2 no-wrap w-full'):
+                self.start = ui.input(t('From', lang), placeholder=hint).props('dense outlined autofocus').mark('from')
+                self.end = ui.input(t('To', lang), placeholder=hint).props('dense outlined').mark('to')
+            for field in (self.start, self.end):
+                field.classes('col').on('keydown.enter', self._apply)  # typed dates apply on Enter
+            self.error = ui.label().classes('text-negative text-body2').props('role=alert').mark('range-error')
+            with ui.row().classes('justify-end w-full gap-2'):
+                ui.button(t('Cancel', lang), on_click=self.menu.close).props('flat dense no-caps')
+                ui.button(t('Apply', lang), on_click=self._apply).props('dense no-caps').mark('apply-range')
+            self.calendar = (
+                ui.date(on_change=self._picked)
+                .props(f'range minimal :options="d => d <= \'{today:%Y/%m/%d}\'"')
+                .classes('self-center')
+                .mark('calendar')
+            )
+        custom.on_click(self.menu.open)
         self.label = ui.label(range_text(self.range, lang)).classes('text-body2').mark('range')
         self._fill(self.range)
 

@@ -189,3 +189,38 @@ def test_search_filter_sort_and_compact_view(page: WebDriver) -> None:
 def focused_input(page: WebDriver) -> WebElement | None:
     element = page.switch_to.active_element
     return element if element.tag_name == 'input' else None
+
+
+@pytest.mark.parametrize('width, height', [(1280, 900), (390, 844)])
+def test_the_custom_range_fits_the_screen_applies_on_enter_and_apply_is_three_tabs_away(
+    server: Server, width: int, height: int
+) -> None:
+    driver = chromium(width, height)
+    try:
+        sign_in(driver, server.url, DEMO_EMAIL, DEMO_PASSWORD)
+        wait_for(lambda: len(card_texts(driver)) == 5)
+        click(driver, driver.find_element(By.XPATH, "(//button[contains(., 'Show usage details')])[1]"))
+        panel = wait_for(lambda: driver.find_element(By.XPATH, "//section[.//h2[starts-with(., 'Usage details')]]"))
+        label = panel.find_element(By.XPATH, ".//div[contains(@class, 'text-body2')][contains(., '–')]")
+        click(driver, panel.find_element(By.CSS_SELECTOR, '[data-marker="custom"]'))
+        first = wait_for(lambda: focused_input(driver))  # the dialog focuses its first field
+        card = first.find_element(By.XPATH, 'ancestor::div[contains(@class, "q-card")]')
+        box = driver.execute_script(
+            'const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, r.left, r.right]', card
+        )
+        assert box[0] >= 0 and box[1] <= height and box[2] >= 0 and box[3] <= width, box  # the whole form in view
+        apply = card.find_element(By.XPATH, ".//button[contains(., 'Apply')]")
+        for _ in range(3):  # To, Cancel, Apply
+            driver.switch_to.active_element.send_keys(Keys.TAB)
+        assert driver.switch_to.active_element == apply
+        days = {r.rect['y'] for r in card.find_elements(By.CSS_SELECTOR, 'input')}
+        assert len(days) == 1  # From and To side by side, even on a phone
+        fields = card.find_elements(By.CSS_SELECTOR, 'input')
+        for field in fields:
+            field.send_keys(Keys.CONTROL, 'a', Keys.BACKSPACE)
+            field.send_keys('01/11/2026')
+        fields[1].send_keys(Keys.ENTER)
+        wait_for(lambda: not driver.find_elements(By.CSS_SELECTOR, '.q-dialog'))
+        wait_for(lambda: label.text == '1 Nov 2026')
+    finally:
+        driver.quit()

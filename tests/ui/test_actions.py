@@ -227,22 +227,27 @@ async def test_a_custom_range_may_be_one_day_but_not_future_nor_reversed(user: U
     yesterday = today - timedelta(days=1)
     with user.scope(marker=panel):
         preset = next(iter(user.find(kind=ui.toggle, marker='preset').elements))
-        start, end = (next(iter(user.find(kind=ui.input, marker=m).elements)) for m in ('from', 'to'))
-        start.value = end.value = f'{yesterday:%d/%m/%Y}'  # one day, typed as the locale writes dates
-        user.find(marker='apply-range').click()
-        await user.should_see(f'{yesterday.day} {yesterday:%b} {yesterday.year}'.replace('Sep ', 'Sept '))
-        assert preset.value is None  # no preset stays highlighted
+        user.find(marker='custom').click()  # a dialog (in the page's layout, not in the panel)
         table = next(iter(user.find(kind=ui.table, marker='usage-table').elements))
-        await until(lambda: [row['key'] for row in table.rows] == ['bim-architect'])
-        end.value = f'{today + timedelta(days=1):%d/%m/%Y}'
-        user.find(marker='apply-range').click()
-        await user.should_see('The range cannot end after today')
-        start.value, end.value = f'{today:%d/%m/%Y}', f'{yesterday:%d/%m/%Y}'
-        user.find(marker='apply-range').click()
-        await user.should_see('The first date comes after the last one.')
-        start.value = 'yesterday'
-        user.find(marker='apply-range').click()
-        await user.should_see('Type dates like')
+    dialog = next(d for d in user.find(kind=ui.dialog).elements if isinstance(d, ui.dialog) and d.value)
+    start, end = (next(iter(user.find(kind=ui.input, marker=m).elements)) for m in ('from', 'to'))
+    start.value = end.value = f'{yesterday:%d/%m/%Y}'  # one day, typed as the locale writes dates
+    user.find(marker='to').trigger('keydown.enter')  # typed dates apply on Enter
+    await until(lambda: not dialog.value)  # applied: closed
+    await user.should_see(f'{yesterday.day} {yesterday:%b} {yesterday.year}'.replace('Sep ', 'Sept '))
+    assert preset.value is None  # no preset stays highlighted
+    await until(lambda: [row['key'] for row in table.rows] == ['bim-architect'])
+    dialog.open()
+    end.value = f'{today + timedelta(days=1):%d/%m/%Y}'
+    user.find(marker='apply-range').click()
+    await user.should_see('The range cannot end after today')
+    start.value, end.value = f'{today:%d/%m/%Y}', f'{yesterday:%d/%m/%Y}'
+    user.find(marker='apply-range').click()
+    await user.should_see('The first date comes after the last one.')
+    start.value = 'yesterday'
+    user.find(marker='from').trigger('keydown.enter')
+    await user.should_see('Type dates like')
+    assert dialog.value  # refused: still open, with the reason beside the fields
 
 
 async def test_a_cloud_credit_contract_shows_its_usage_by_team(user: User, seeded: Seeded) -> None:
