@@ -191,7 +191,7 @@ def focused_input(page: WebDriver) -> WebElement | None:
     return element if element.tag_name == 'input' else None
 
 
-@pytest.mark.parametrize('width, height', [(1280, 900), (390, 844)])
+@pytest.mark.parametrize(('width', 'height'), [(1280, 900), (390, 844)])
 def test_the_custom_range_fits_the_screen_applies_on_enter_and_apply_is_three_tabs_away(
     server: Server, width: int, height: int
 ) -> None:
@@ -208,7 +208,9 @@ def test_the_custom_range_fits_the_screen_applies_on_enter_and_apply_is_three_ta
         box = driver.execute_script(
             'const r = arguments[0].getBoundingClientRect(); return [r.top, r.bottom, r.left, r.right]', card
         )
-        assert box[0] >= 0 and box[1] <= height and box[2] >= 0 and box[3] <= width, box  # the whole form in view
+        top, bottom, left, right = box
+        assert 0 <= top < bottom <= height, box  # the whole form in view
+        assert 0 <= left < right <= width, box
         apply = card.find_element(By.XPATH, ".//button[contains(., 'Apply')]")
         for _ in range(3):  # To, Cancel, Apply
             driver.switch_to.active_element.send_keys(Keys.TAB)
