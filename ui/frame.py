@@ -33,6 +33,8 @@ body { color: #1f1f1f; background-color: #eeeeee; }
 .q-date__calendar-weekdays > div { opacity: 1; color: #595959; }
 .q-date__calendar-item--out { opacity: 1; }
 .q-date__calendar-item--out > div { color: #6b6b6b; text-decoration: line-through; }  /* days after today */
+.q-table__grid-item-card { border: 1px solid #c4c4c4; border-radius: 4px; }  /* a table's row, stacked on a phone */
+.q-table__grid-item-title { color: #4a4a4a; }
 """
 
 
@@ -61,6 +63,13 @@ def testable(element: E, marker: str) -> E:
     element.mark(marker)
     element.props['data-marker'] = marker
     return element
+
+
+def stacked_on_phone(table: ui.table) -> ui.table:
+    """At phone width (under 600 px), each row a card of its fields, one under the other, with their labels: no
+    column hidden behind sideways scrolling."""
+    table.props[':grid'] = "window.matchMedia('(max-width: 599.98px)').matches"
+    return table
 
 
 def dialog(title: str) -> ui.dialog:

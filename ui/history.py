@@ -18,7 +18,7 @@ from services.reading.lots import contract_lots
 from services.reading.timeline import TokenEvent, token_events
 from ui.assign import undo
 from ui.exports import about, download_menu, event_text, events_table, lots_table, origin_text, state_text
-from ui.frame import dialog, heading, testable
+from ui.frame import dialog, heading, stacked_on_phone, testable
 from ui.guard import guard
 from ui.i18n import day, number, t
 from ui.messages import refusal
@@ -116,9 +116,11 @@ class HistoryDialog:
                 {'name': 'details', 'label': t('Details', lang), 'field': 'details', 'align': 'left'},
                 {'name': 'quantity', 'label': t('Quantity', lang), 'field': 'quantity', 'align': 'right'},
             ]
-            table = ui.table(columns=columns, rows=rows, row_key='id', pagination=15).props('flat dense wrap-cells')
+            table = stacked_on_phone(
+                ui.table(columns=columns, rows=rows, row_key='id', pagination=15).props('flat dense wrap-cells')
+            )
             table.props['no-data-label'] = t('No token events in this period.', lang)
-            table.classes('w-full').mark('events-table')
+            testable(table.classes('w-full'), 'events-table')
             undoable = [(i, e) for i, e in enumerate(self.events) if rows[i]['undo']]
             if undoable:
                 with ui.row().classes('gap-2 q-mt-sm'):
@@ -187,9 +189,11 @@ class HistoryDialog:
                 }
                 for lot in lots
             ]
-            table = ui.table(columns=columns, rows=rows, row_key='id', pagination=15).props('flat dense wrap-cells')
+            table = stacked_on_phone(
+                ui.table(columns=columns, rows=rows, row_key='id', pagination=15).props('flat dense wrap-cells')
+            )
             table.props['no-data-label'] = t('No lots.', lang)
-            table.classes('w-full').mark('lots-table')
+            testable(table.classes('w-full'), 'lots-table')
 
     async def _export_events(self) -> tuple[Table, Sequence[object]]:
         span, team = self.picker.range, self.balance.team_name

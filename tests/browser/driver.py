@@ -31,6 +31,9 @@ FLAGS = [
 ]
 
 
+SETTLED = "return document.getAnimations().every(a => a.playState !== 'running')"  # no transition half-way
+
+
 def chromium(width: int = 1280, height: int = 900) -> WebDriver:
     options = webdriver.ChromeOptions()
     for flag in [*FLAGS, f'--window-size={width},{height}']:

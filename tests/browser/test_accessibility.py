@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from services.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.browser.driver import axe_violations, card_texts, chromium, click, demo_app, sign_in, wait_for
+from tests.browser.driver import SETTLED, axe_violations, card_texts, chromium, click, demo_app, sign_in, wait_for
 from tests.test_main import OPERATOR_KEY, Server
 
 OPERATOR = {'Authorization': f'Bearer {OPERATOR_KEY}'}
@@ -79,7 +79,16 @@ VIEWS: dict[str, Callable[[WebDriver], None]] = {
     'refusals': then(press('refusals'), lambda driver: shown(driver, '[data-marker="refusal"]')),
     'cloud credits': cloud,  # last: the page remembers the contract chosen
 }
-PHONE_VIEWS = ('cards', 'assign, previewed', 'usage details, custom range', 'alerts', 'controls', 'refusals')
+PHONE_VIEWS = (
+    'cards',
+    'token events',
+    'lots',
+    'assign, previewed',
+    'usage details, custom range',
+    'alerts',
+    'controls',
+    'refusals',
+)
 
 
 RUNS = [
@@ -88,7 +97,6 @@ RUNS = [
     for width, views in ((1280, list(VIEWS)), (390, PHONE_VIEWS))
     for view in views
 ]
-SETTLED = "return document.getAnimations().every(a => a.playState !== 'running')"
 
 
 @pytest.fixture(scope='module')

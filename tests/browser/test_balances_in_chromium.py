@@ -18,6 +18,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from services.demo import DEMO_EMAIL, DEMO_PASSWORD
 from tests.browser.driver import (
     CARDS,
+    SETTLED,
     card_texts,
     choose_option,
     chromium,
@@ -224,5 +225,32 @@ def test_the_custom_range_fits_the_screen_applies_on_enter_and_apply_is_three_ta
         fields[1].send_keys(Keys.ENTER)
         wait_for(lambda: not driver.find_elements(By.CSS_SELECTOR, '.q-dialog'))
         wait_for(lambda: label.text == '1 Nov 2026')
+    finally:
+        driver.quit()
+
+
+def test_on_a_phone_the_events_and_lots_stack_each_rows_fields_with_nothing_behind_sideways_scrolling(
+    server: Server,
+) -> None:
+    driver = chromium(390, 844)
+    try:
+        sign_in(driver, server.url, DEMO_EMAIL, DEMO_PASSWORD)
+        wait_for(lambda: len(card_texts(driver)) == 5)
+        click(driver, driver.find_element(By.CSS_SELECTOR, '[data-marker="history"]'))
+        months = "//div[contains(@class, 'q-dialog')]//button[contains(., '12') and contains(., 'months')]"
+        click(driver, wait_for(lambda: driver.find_element(By.XPATH, months)))  # the demo's events are that old
+        views = (('events', None, ('Date', 'Event', 'Quantity')), ('lots', 'lots-tab', ('Expires', 'Origin', 'State')))
+        for table, tab, labels in views:
+            if tab:
+                click(driver, wait_for(lambda: driver.find_element(By.CSS_SELECTOR, f'[data-marker="{tab}"]')))  # noqa: B023
+            items = f'[data-marker="{table}-table"] .q-table__grid-item'  # the rows arrive once read
+            first = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, items))[0]  # noqa: B023
+            text = wait_for(lambda: first.text)  # noqa: B023 - once the dialog has faded in
+            for label in labels:
+                assert label in text, (label, text)
+            right = 'return Math.max(...[...arguments[0].children].map(e => e.getBoundingClientRect().right))'
+            card = first.find_element(By.CSS_SELECTOR, '.q-table__grid-item-card')
+            wait_for(lambda: driver.execute_script(SETTLED))  # the tab panel slides in
+            assert driver.execute_script(right, card) <= 390  # every field within the screen
     finally:
         driver.quit()

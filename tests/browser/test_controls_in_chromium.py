@@ -12,7 +12,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
 from services.demo import DEMO_EMAIL, DEMO_PASSWORD
-from tests.browser.driver import chromium, click, demo_app, sign_in, wait_for
+from tests.browser.driver import SETTLED, chromium, click, demo_app, sign_in, wait_for
 from tests.test_main import OPERATOR_KEY, Server
 
 OPERATOR = {'Authorization': f'Bearer {OPERATOR_KEY}'}
@@ -30,9 +30,6 @@ def card(driver: WebDriver, title: str) -> WebElement:
             (c for c in driver.find_elements(By.CSS_SELECTOR, 'section[data-marker^="card-"]')
              if c.find_element(By.TAG_NAME, 'h3').text == title), None)
     )  # fmt: skip
-
-
-SETTLED = "return document.getAnimations().every(a => a.playState !== 'running')"
 
 
 def dialog(driver: WebDriver) -> WebElement:
