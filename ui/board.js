@@ -56,13 +56,79 @@ export default {
           <q-input v-model="search" dense outlined clearable :label="state.labels.search" class="w-56" data-marker="search">
             <template v-slot:prepend><q-icon name="search" aria-hidden="true" /></template>
           </q-input>
-          <q-select v-model="sort" dense outlined emit-value map-options :options="sortOptions" :label="state.labels.sort" class="w-48" data-marker="sort" />
+          <span class="row items-center no-wrap">
+            <q-select v-model="sort" dense outlined emit-value map-options :options="sortOptions" :label="state.labels.sort" class="w-48" data-marker="sort" />
+            <q-btn flat round dense :icon="descending ? 'arrow_downward' : 'arrow_upward'" color="primary"
+                   :aria-label="descending ? state.labels.descending : state.labels.ascending"
+                   :aria-pressed="String(descending)" data-marker="direction" @click="descending = !descending">
+              <q-tooltip>{{ descending ? state.labels.descending : state.labels.ascending }}</q-tooltip>
+            </q-btn>
+          </span>
           <q-select v-model="filter" dense outlined emit-value map-options :options="filterOptions" :label="state.labels.filter" class="w-60" data-marker="filter" />
-          <q-toggle v-model="compact" :label="state.labels.compact" data-marker="compact" />
+          <q-toggle v-model="table" :label="state.labels.table" data-marker="table" />
+          <q-toggle v-if="!table" v-model="compact" :label="state.labels.compact" data-marker="compact" />
         </div>
         <p v-if="!state.order.length" class="p-2" data-marker="empty">{{ state.labels.empty }}</p>
         <p v-else-if="!shown.length" class="p-2" data-marker="no-match">{{ state.labels.no_match }}</p>
-        <div :class="state.order.length === 1 ? 'grid grid-cols-1 gap-4 w-full' : compact ? 'grid grid-cols-1 sm:grid-cols-2 lg:grid-cols-4 gap-2 w-full' : 'grid grid-cols-1 md:grid-cols-2 xl:grid-cols-3 gap-4 w-full'">
+        <q-table v-if="table && state.order.length > 1 && shown.length" :rows="tableRows" :columns="tableColumns" row-key="key"
+                 v-model:pagination="pagination" :sort-method="(rows) => rows" binary-state-sort :grid="phone"
+                 :rows-per-page-options="[25, 50, 100, 0]" :rows-per-page-label="state.labels.rows_per_page"
+                 flat bordered dense wrap-cells class="w-full" data-marker="teams-table">
+          <template v-slot:body-cell-health="props">
+            <q-td :props="props">
+              <span class="row items-center no-wrap gap-1">
+                <q-icon :name="healthIcon(props.row.key)" :color="healthColor(props.row.key)" size="xs" aria-hidden="true" />
+                <span>{{ props.value }}</span>
+              </span>
+            </q-td>
+          </template>
+          <template v-slot:body-cell-expiry="props">
+            <q-td :props="props" :class="card(props.row.key).alert ? 'text-negative' : ''">{{ props.value }}</q-td>
+          </template>
+          <template v-slot:body-cell-actions="props">
+            <q-td :props="props">
+              <q-btn flat round dense icon="more_vert" color="primary" :aria-label="actionsOf(props.row.key)" data-marker="row-actions">
+                <q-menu>
+                  <q-list dense>
+                    <q-item v-for="action in state.actions" :key="action.kind" clickable v-close-popup
+                            :data-marker="'row-' + action.kind" @click="act(action.kind, props.row.key)">
+                      <q-item-section>{{ label(action, props.row.key) }}</q-item-section>
+                    </q-item>
+                  </q-list>
+                </q-menu>
+              </q-btn>
+            </q-td>
+          </template>
+          <template v-slot:item="props">
+            <div class="col-12 q-pa-xs">
+              <section class="q-card q-pa-sm column gap-1" :data-marker="'row-' + props.row.key">
+                <div class="row items-center no-wrap gap-2">
+                  <h3 class="text-subtitle1 text-weight-medium q-my-none grow break-words min-w-0">{{ props.row.name }}</h3>
+                  <q-icon :name="healthIcon(props.row.key)" :color="healthColor(props.row.key)" size="xs" aria-hidden="true" />
+                  <span class="text-caption">{{ props.row.health }}</span>
+                  <q-btn flat round dense icon="more_vert" color="primary" :aria-label="actionsOf(props.row.key)" data-marker="row-actions">
+                    <q-menu>
+                      <q-list dense>
+                        <q-item v-for="action in state.actions" :key="action.kind" clickable v-close-popup
+                                @click="act(action.kind, props.row.key)">
+                          <q-item-section>{{ label(action, props.row.key) }}</q-item-section>
+                        </q-item>
+                      </q-list>
+                    </q-menu>
+                  </q-btn>
+                </div>
+                <dl class="q-my-none column gap-0">
+                  <div v-for="field in ['available', 'used', 'total']" :key="field" class="row justify-between gap-2">
+                    <dt class="text-caption text-grey-8">{{ state.labels[field] }}</dt>
+                    <dd class="q-ma-none tabular-nums">{{ props.row[field] }}</dd>
+                  </div>
+                </dl>
+                <span :class="card(props.row.key).alert ? 'text-caption text-negative' : 'text-caption'">{{ props.row.expiry }}</span>
+              </section>
+            </div>
+          </template>
+        </q-table>
+        <div v-if="!table || state.order.length === 1" :class="state.order.length === 1 ? 'grid grid-cols-1 gap-4 w-full' : compact ? 'grid grid-cols-1 sm:grid-cols-2 lg:grid-cols-4 gap-2 w-full' : 'grid grid-cols-1 md:grid-cols-2 xl:grid-cols-3 gap-4 w-full'">
           <section v-for="key in shown" :key="key" class="q-card q-pa-md column gap-2"
                    :data-marker="'card-' + key" :aria-labelledby="'title-' + uid + '-' + key">
             <div class="row items-center gap-x-2 gap-y-1">
@@ -154,9 +220,8 @@ export default {
       charts: {},
       hovered: null,
       search: "",
-      sort: "name",
-      filter: "all",
-      compact: false,
+      ...this.remembered(),
+      phone: window.matchMedia("(max-width: 599.98px)").matches,
       announcement: "",
       pending: {},
       announcedAt: 0,
@@ -168,9 +233,48 @@ export default {
       return [
         { value: "name", label: l.sort_name },
         { value: "available", label: l.sort_available },
+        { value: "used", label: l.sort_used },
+        { value: "total", label: l.sort_total },
         { value: "share", label: l.sort_share },
         { value: "expiry", label: l.sort_expiry },
       ];
+    },
+    collator() {
+      // natural order ("Équipe 2" before "Équipe 10"), accents and case aside, as the page's language sorts
+      return new Intl.Collator(this.state.locale, { numeric: true, sensitivity: "base" });
+    },
+    tableColumns() {
+      const l = this.state.labels;
+      const column = (name, label, align, sortable = true) => ({ name, label, field: name, align, sortable });
+      return [
+        column("name", l.team, "left"),
+        column("health", l.health, "left", false),
+        column("available", l.available, "right"),
+        column("used", l.used, "right"),
+        column("total", l.total, "right"),
+        column("share", l.sort_share, "right"),
+        column("expiry", l.sort_expiry, "left"),
+        column("actions", l.actions, "center", false),
+      ];
+    },
+    tableRows() {
+      return this.shown.map((key) => {
+        const c = this.state.cards[key];
+        return { key, name: c.title, health: c.health_text, available: c.available, used: c.used, total: c.total,
+                 share: c.share, expiry: c.expiry };
+      });
+    },
+    pagination: {
+      // the table's sort is the page's sort: one choice, kept through live updates, new teams and reloads
+      get() {
+        return { sortBy: this.sort, descending: this.descending, page: this.page, rowsPerPage: this.rowsPerPage };
+      },
+      set(value) {
+        if (value.sortBy) this.sort = value.sortBy;
+        this.descending = !!value.descending;
+        this.page = value.page;
+        this.rowsPerPage = value.rowsPerPage;
+      },
     },
     filterOptions() {
       const l = this.state.labels;
@@ -181,22 +285,27 @@ export default {
       ];
     },
     shown() {
-      const needle = (this.search || "").trim().toLocaleLowerCase();
+      const needle = this.folded(this.search || "");
       let keys = this.state.order.filter((key) => {
         const card = this.state.cards[key];
         if (!card) return false;
-        if (needle && !card.title.toLocaleLowerCase().includes(needle)) return false;
+        if (needle && !this.folded(card.title).includes(needle)) return false;
         if (this.filter === "red" && card.health !== "red") return false;
         if (this.filter === "expiring" && !card.expiring) return false;
         return true;
       });
+      const byName = (a, b) => this.collator.compare(a.title, b.title);
       const by = {
+        name: byName,
         available: (a, b) => a.available_value - b.available_value,
+        used: (a, b) => a.used_value - b.used_value,
+        total: (a, b) => a.total_value - b.total_value,
         share: (a, b) => a.share_value - b.share_value,
         expiry: (a, b) => (a.expiry_sort < b.expiry_sort ? -1 : a.expiry_sort > b.expiry_sort ? 1 : 0),
-      }[this.sort];
-      if (by) keys = [...keys].sort((x, y) => by(this.state.cards[x], this.state.cards[y]));
-      return keys;
+      }[this.sort] || byName;
+      const sign = this.descending ? -1 : 1;
+      const cards = this.state.cards;
+      return [...keys].sort((x, y) => sign * by(cards[x], cards[y]) || byName(cards[x], cards[y]));
     },
     shownText() {
       return this.state.labels.shown.replace("{shown}", this.shown.length).replace("{total}", this.state.order.length);
@@ -222,12 +331,35 @@ export default {
     },
     compact() {
       this.$nextTick(() => this.drawQueued());
+      this.remember();
+    },
+    table() {
+      this.$nextTick(() => this.drawQueued());
+      this.remember();
+    },
+    sort() {
+      this.remember();
+    },
+    descending() {
+      this.remember();
+    },
+    filter() {
+      this.remember();
+    },
+    rowsPerPage() {
+      this.remember();
+    },
+    search() {
+      this.page = 1;
     },
   },
   created() {
     this.parsed = {}; // not reactive: a cache of the trends split, by card
   },
   mounted() {
+    this.phoneQuery = window.matchMedia("(max-width: 599.98px)");
+    this.onPhone = (e) => (this.phone = e.matches);
+    this.phoneQuery.addEventListener("change", this.onPhone);
     performance.mark("balances:numbers"); // for benchmarks and real-user monitoring
     this.drawQueued();
     this.onPatch = (message) => message.room === this.room && this.apply(message);
@@ -244,6 +376,7 @@ export default {
   },
   beforeUnmount() {
     this.unmounted = true;
+    this.phoneQuery?.removeEventListener("change", this.onPhone);
     if (window.socket) {
       window.socket.off("balances", this.onPatch);
       window.socket.off("balances_full", this.onFull);
@@ -256,6 +389,42 @@ export default {
   methods: {
     card(key) {
       return this.state.cards[key];
+    },
+    remembered() {
+      // how this browser last looked at its teams: the sort, its direction, the filter and the view
+      const chosen = { sort: "name", descending: false, filter: "all", compact: false, table: false, page: 1, rowsPerPage: 25 };
+      try {
+        const kept = JSON.parse(window.localStorage.getItem("balances.teams") || "{}");
+        for (const name of ["sort", "descending", "filter", "compact", "table", "rowsPerPage"]) {
+          if (typeof kept[name] === typeof chosen[name]) chosen[name] = kept[name];
+        }
+      } catch (e) {
+        // nothing kept, or unreadable: the defaults
+      }
+      return chosen;
+    },
+    remember() {
+      const { sort, descending, filter, compact, table, rowsPerPage } = this;
+      try {
+        window.localStorage.setItem("balances.teams", JSON.stringify({ sort, descending, filter, compact, table, rowsPerPage }));
+      } catch (e) {
+        // storage refused (private mode): kept for this page only
+      }
+    },
+    folded(text) {
+      // "equipe" finds "Équipe": accents and case aside
+      return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLocaleLowerCase().trim();
+    },
+    healthIcon(key) {
+      const health = this.card(key).health;
+      return health === "green" ? "check_circle" : health === "red" ? "warning" : "remove_circle_outline";
+    },
+    healthColor(key) {
+      const health = this.card(key).health;
+      return health === "green" ? "positive" : health === "red" ? "negative" : "grey-8";
+    },
+    actionsOf(key) {
+      return this.state.labels.actions_of.replace("{team}", this.card(key).title);
     },
     isOpen(key) {
       return (this.open || []).includes(key);

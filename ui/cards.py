@@ -45,7 +45,9 @@ class CardView:
     available: str
     available_value: float  # to sort by
     used: str
+    used_value: float  # to sort by
     total: str
+    total_value: float  # to sort by
     total_breakdown: str
     donut_label: str
     products: str
@@ -132,6 +134,16 @@ def labels(unit: str, lang: str) -> dict[str, str]:
         'filter_red': t('20% or less available', lang),
         'filter_expiring': t('Expiring within 90 days', lang),
         'compact': t('Compact view', lang),
+        'table': t('Table view', lang),
+        'sort_used': t('Used', lang),
+        'sort_total': t('Total', lang),
+        'team': t('Team', lang),
+        'health': t('Health', lang),
+        'actions': t('Actions', lang),
+        'actions_of': t('Actions – {team}', lang),
+        'ascending': t('Ascending order', lang),
+        'descending': t('Descending order', lang),
+        'rows_per_page': t('Teams per page', lang),
         'no_match': t('No team matches.', lang),
         'updated': t('Updated', lang),
         'point': t('{day}: {value}', lang),
@@ -330,6 +342,8 @@ def format_card(state: HolderState, *, lang: str, unit: str, title: str) -> Card
         ring_text=(available, used, number(balance.expired, lang)),
         available=available,
         available_value=float(balance.available),
+        used_value=float(balance.used),
+        total_value=float(balance.total),
         used=used,
         total=total,
         total_breakdown=t(
