@@ -151,7 +151,10 @@ def lots_table(lots: Sequence[LotInfo], lang: str) -> Table:
 def origin_text(lot: LotInfo, lang: str) -> str:
     if lot.origin == 'purchase':
         return t('Purchase', lang)
-    return t('Assigned from {team}', lang, team=lot.from_team_name or '')
+    if lot.returned:
+        return t('Given back by {team} (an assignment undone)', lang, team=lot.from_team_name or '')
+    text = t('Assigned from {team}', lang, team=lot.from_team_name or '')
+    return t('{event} (undone since)', lang, event=text) if lot.undone else text
 
 
 def state_text(state: str, lang: str) -> str:

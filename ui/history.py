@@ -158,7 +158,8 @@ class HistoryDialog:
 
     async def _load_lots(self) -> None:
         lang = self.lang
-        lots = await contract_lots(self.contract_id, team=self.balance.team)
+        everything = await contract_lots(self.contract_id, team=self.balance.team)
+        lots = [lot for lot in everything if not lot.trace]  # an undone assignment's emptied parts: in the events
         self.lots_box.clear()
         with self.lots_box:
             columns = [

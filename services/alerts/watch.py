@@ -9,6 +9,11 @@ crossed, a run-out date nearer), and those are evaluated then (``reading.moments
 evaluates every contract with rules once, ``CHUNK`` contracts at a time: a change whose process died before it was
 evaluated is evaluated now, and every moment is scheduled. The caps of the contracts evaluated are looked at too: a
 notify stage reached sends its notice once (``caps.notify_caps``). Writes never wait for any of this.
+
+An assignment settles first: the two teams an assignment touched are evaluated ``ASSIGNMENT_SETTLE`` after it, not at
+once, so that an assignment undone within that time (the page offers "Undo" right after it) makes no alert fire or
+resolve — the assignment and its undoing are one change that changed nothing. Other changes of those teams meanwhile
+are evaluated with them, at the end of the settle.
 """
 
 import asyncio
@@ -16,7 +21,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from models import AlertRule, Cap
+from models import AlertRule, Cap, Holder, Transfer
 from services.alerts.caps import notify_caps
 from services.alerts.delivery import Sender
 from services.alerts.evaluate import evaluate_many
@@ -25,6 +30,7 @@ from services.infrastructure.clock import Clock
 from services.reading.moments import Marks, Moments, add_mark
 
 SETTLE = 0.1  # seconds a burst of changes may take to arrive before it is evaluated
+ASSIGNMENT_SETTLE = timedelta(seconds=30)  # how long an assignment may be undone before the alerts look at it
 LEADERSHIP_RETRY = 5.0  # seconds between two attempts to take the lead, while another process has it
 CHUNK = 200  # contracts per evaluation, when evaluating them all
 log = logging.getLogger('balances.alerts')
@@ -42,6 +48,7 @@ class AlertWatch:
         self._dirty: Marks = {}
         self._everything = True  # the first evaluation as leader covers every contract
         self._moments = Moments()
+        self._settling: dict[tuple[int, int], datetime] = {}  # (contract, holder) → when its assignment has settled
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._unsubscribe: Callable[[], None] = lambda: None
@@ -71,7 +78,7 @@ class AlertWatch:
         while True:
             # followers ask again for the lead now and then: a single advisory-lock attempt
             retry = self.clock.now() + timedelta(seconds=LEADERSHIP_RETRY)
-            await self.clock.wait(self._moments.next() if self.leading else retry, self._wake)
+            await self.clock.wait(self._next() if self.leading else retry, self._wake)
             await asyncio.sleep(SETTLE)
             self._wake.clear()
             try:
@@ -95,11 +102,49 @@ class AlertWatch:
             for start in range(0, len(ids), CHUNK):
                 await self._evaluate(dict.fromkeys(ids[start : start + CHUNK]), None)
             return
-        marks, due = self._moments.due(self.clock.now())
+        now = self.clock.now()
+        marks, due = self._moments.due(now)
         for contract_id, holders in marks.items():
             add_mark(dirty, contract_id, holders)
+        for (contract_id, holder), settled in list(self._settling.items()):
+            if settled <= now:
+                del self._settling[contract_id, holder]
+                add_mark(dirty, contract_id, {holder})
+        await self._hold_assigned(dirty, now)
         if dirty:
             await self._evaluate(dirty, due)
+
+    def _next(self) -> datetime | None:
+        """The next moment, or the next assignment settled, whichever comes first."""
+        moments = [when for when in (self._moments.next(), min(self._settling.values(), default=None)) if when]
+        return min(moments, default=None)
+
+    async def _hold_assigned(self, dirty: Marks, now: datetime) -> None:
+        """Take out of ``dirty`` the holders of teams assigned to or from within the settle, until it ends."""
+        named = [contract for contract, holders in dirty.items() if holders]
+        if not named:
+            return
+        since = now - ASSIGNMENT_SETTLE
+        recent = await Transfer.filter(contract_id__in=named, created_at__gt=since).values_list(
+            'from_team_id', 'to_team_id', 'created_at'
+        )
+        if not recent:
+            return
+        settles: dict[int, datetime] = {}
+        for from_team, to_team, created_at in recent:
+            for team in (from_team, to_team):
+                settles[team] = max(settles.get(team, created_at), created_at)
+        teams = await Holder.filter(team_id__in=list(settles), contract_id__in=named).values_list(
+            'id', 'team_id', 'contract_id'
+        )
+        for holder, team, contract_id in teams:
+            holders = dirty.get(contract_id)
+            if holders and holder in holders:
+                holders.discard(holder)
+                self._settling[contract_id, holder] = settles[team] + ASSIGNMENT_SETTLE
+        for contract_id in named:
+            if not dirty[contract_id]:
+                del dirty[contract_id]
 
     async def _evaluate(self, marks: Marks, due: datetime | None) -> None:
         now = max(self.clock.now(), due) if due else self.clock.now()

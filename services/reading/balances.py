@@ -77,6 +77,8 @@ class Tally:
     remaining_open: int = 0
     remaining_expired: int = 0
     moved_out: int = 0
+    undone_out: int = 0  # given back by undoing assignments it received (part of moved_out)
+    undone_in: int = 0  # given back to it by undoings (part of moved_in: the lots they created)
     by_expiry: dict[date, int] = field(default_factory=dict)
     next_expiry_at: datetime | None = None
 
@@ -123,8 +125,9 @@ def balance_of(
         users_90_days=usage[1],
         holder=holder,
         purchased=from_units(tally.original - tally.moved_in),
-        assigned_in=from_units(tally.moved_in),
-        assigned_out=from_units(tally.moved_out),
+        # an undone assignment and its undoing cancel out: what stays is what was used before the undoing
+        assigned_in=from_units(tally.moved_in - tally.undone_in - tally.undone_out),
+        assigned_out=from_units(tally.moved_out - tally.undone_out - tally.undone_in),
         by_expiry=tuple(sorted(by_expiry.items())),
     )
 

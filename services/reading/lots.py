@@ -38,6 +38,13 @@ class LotInfo:
     remaining: Decimal
     state: State
     transferred_at: datetime | None = None
+    undone: bool = False  # moved by an assignment undone since (what was left of it went back)
+    returned: bool = False  # what an undoing gave back to the team it was assigned from
+
+    @property
+    def trace(self) -> bool:
+        """An assignment's part emptied by its undoing: the ledger keeps it, the active view need not show it."""
+        return self.undone and self.remaining == 0
 
 
 @dataclass(frozen=True)
@@ -92,17 +99,21 @@ async def read_lots(contract: ContractInfo) -> list[LotRow]:
     ]
 
 
-async def _transfers(contract: ContractInfo) -> dict[int, tuple[str, int]]:
-    """(client id, from team) of each transfer of the contract, by transfer row id."""
+async def _transfers(contract: ContractInfo) -> dict[int, tuple[str, int, int | None]]:
+    """(client id, from team, the transfer it undoes) of each transfer of the contract, by transfer row id."""
     conn = database.connection()
     rows = await conn.execute_query_dict(
-        f'SELECT id, client_id, from_team_id FROM transfer WHERE contract_id = {database.mark(conn, 1)}',  # noqa: S608
+        'SELECT id, client_id, from_team_id, undoes_id FROM transfer '  # noqa: S608
+        f'WHERE contract_id = {database.mark(conn, 1)}',
         [contract.id],
     )
-    return {int(row['id']): (str(row['client_id']), int(row['from_team_id'])) for row in rows}
+    return {
+        int(row['id']): (str(row['client_id']), int(row['from_team_id']), row['undoes_id'] and int(row['undoes_id']))
+        for row in rows
+    }
 
 
-def _ids(rows: list[LotRow], transfers: dict[int, tuple[str, int]]) -> dict[int, str]:
+def _ids(rows: list[LotRow], transfers: dict[int, tuple[str, int, int | None]]) -> dict[int, str]:
     by_id = {row.lot.id: row for row in rows}
     ids: dict[int, str] = {}
 
@@ -141,6 +152,7 @@ async def contract_lots(
         rows = await read_lots(contract)
         transfers = await _transfers(contract)
     ids = _ids(rows, transfers)
+    undone = {undoes for _, _, undoes in transfers.values() if undoes is not None}
     chosen = [row for row in rows if team is None or row.team == team]
     chosen.sort(key=lambda row: (names.get(row.team) or '', row.team or 0, consumption_order(row.lot)))
     found = []
@@ -165,6 +177,8 @@ async def contract_lots(
                 remaining=from_units(lot.remaining),
                 state=lot_state,
                 transferred_at=row.created_at if row.transfer is not None else None,
+                undone=row.transfer in undone,
+                returned=row.transfer is not None and transfers[row.transfer][2] is not None,
             )
         )
     return tuple(found)

@@ -80,7 +80,9 @@ class _Read:
 
     rows: dict[int, tuple[int, int | None, str | None]] = field(default_factory=dict)  # holder → contract, team, name
     lots: dict[int, list[tuple[LotState, str]]] = field(default_factory=lambda: defaultdict(list))
-    moved_out: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    # holder → units moved: 'out' (assigned to another team), 'undo_out' (given back by undoing an assignment it
+    # received), 'undo_in' (given back to it)
+    moved: dict[str, dict[int, int]] = field(default_factory=lambda: {'out': {}, 'undo_out': {}, 'undo_in': {}})
     counts: dict[int, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
     usage_changes: dict[int, int] = field(default_factory=dict)  # holder → next instant (µs) its 90-day counts move
     trend: dict[tuple[int, int], dict[date, int]] = field(default_factory=lambda: defaultdict(dict))
@@ -120,19 +122,26 @@ async def _holders(conn: BaseDBAsyncClient, wanted: Wanted, read: _Read) -> None
 async def _lots(conn: BaseDBAsyncClient, holders: list[int], contracts: list[int], read: _Read) -> None:
     params: list[object] = []
     chosen = _marks(conn, params, holders)
+    in_contracts = _marks(conn, params, contracts)
     rows = await conn.execute_query_dict(
         # S608: the identifiers and parameter marks are the code's own; every value is bound
         'SELECT holder_id AS holder, id, original, remaining, purchased_at, expires_at, origin, 0 AS moved '  # noqa: S608
         f'FROM lot WHERE holder_id IN ({chosen}) '
-        "UNION ALL SELECT holder.id, 0, 0, 0, NULL, NULL, 'out', transfer.quantity FROM transfer "
+        "UNION ALL SELECT holder.id, 0, 0, 0, NULL, NULL, "
+        "CASE WHEN transfer.undoes_id IS NULL THEN 'out' ELSE 'undo_out' END, transfer.quantity FROM transfer "
         'JOIN holder ON holder.team_id = transfer.from_team_id '
-        f'WHERE transfer.contract_id IN ({_marks(conn, params, contracts)}) AND holder.id IN ({chosen})',
+        f'WHERE transfer.contract_id IN ({in_contracts}) AND holder.id IN ({chosen}) '
+        # what undoings gave back to a team: netted out of its breakdown with what it had assigned
+        "UNION ALL SELECT holder.id, 0, 0, 0, NULL, NULL, 'undo_in', transfer.quantity FROM transfer "
+        'JOIN holder ON holder.team_id = transfer.to_team_id '
+        f'WHERE transfer.undoes_id IS NOT NULL AND transfer.contract_id IN ({in_contracts}) AND holder.id IN ({chosen})',
         params,
     )
     for row in rows:
         holder = int(row['holder'])
-        if row['origin'] == 'out':
-            read.moved_out[holder] += int(row['moved'])
+        if row['origin'] in ('out', 'undo_out', 'undo_in'):
+            moved = read.moved[row['origin']]
+            moved[holder] = moved.get(holder, 0) + int(row['moved'])
             continue
         lot = LotState(
             int(row['id']),
@@ -215,7 +224,12 @@ def _state(
     holder: int, contract: ContractInfo, read: _Read, now: datetime, days: tuple[date, ...] | None
 ) -> HolderState:
     _, team, name = read.rows[holder]
-    tally = Tally(moved_out=read.moved_out.get(holder, 0))
+    undone_out = read.moved['undo_out'].get(holder, 0)
+    tally = Tally(
+        moved_out=read.moved['out'].get(holder, 0) + undone_out,
+        undone_out=undone_out,
+        undone_in=read.moved['undo_in'].get(holder, 0),
+    )
     lots = []
     for lot, origin in read.lots.get(holder, []):
         tally.add(lot, origin, now, contract.timezone)

@@ -10,12 +10,15 @@ from services import ledger
 from services.accounts import admins
 from services.accounts.contracts import get_contract
 from services.alerts import add_rule
+from services.alerts.delivery import DeliveryConfig, Sender
 from services.alerts.evaluate import evaluate
 from services.alerts.history import alert_history, latest_alerts, mark_seen, unread
 from services.alerts.messages import summary
 from services.alerts.rules import delete_rule, list_rules
+from services.alerts.watch import ASSIGNMENT_SETTLE, AlertWatch
 from services.domain.errors import InvalidInput, UnknownRule, UnknownTeam, WrongMode
-from tests.helpers import DAY, NOW, buy, cloud_contract, flex_contract, use
+from services.infrastructure import bus
+from tests.helpers import DAY, NOW, MovedClock, buy, cloud_contract, flex_contract, use
 
 PASSWORD = 'a long enough password'
 
@@ -229,3 +232,39 @@ async def test_the_bell_counts_what_an_administrator_has_not_seen(db: str) -> No
     await evaluate(contract, now=NOW + 31 * DAY)  # the first lot expired: resolved
     assert await unread(admin.id, contract) == 1
     assert (NOW + timedelta(days=31)).date() > (NOW + timedelta(days=30)).date()
+
+
+async def test_an_assignment_undone_within_its_settle_makes_no_alert_fire_or_resolve(db: str, db_url: str) -> None:
+    """An assignment is evaluated ``ASSIGNMENT_SETTLE`` after it: undone meanwhile, it changed nothing to evaluate;
+    kept, it is evaluated then, once."""
+    contract, teams = await flex_contract('A', 'B')
+    a, b = teams['A'], teams['B']
+    await buy(contract, 'pa', 1000, a, expires_at=NOW + 300 * DAY)
+    await buy(contract, 'pb', 1000, b, expires_at=NOW + 300 * DAY)
+    await add_rule(contract, kind='available_below', threshold='500', team=a, emails=['ops@example.com'], now=NOW)
+    clock = MovedClock(NOW)
+    watch = AlertWatch(db_url, Sender(DeliveryConfig()), clock)
+    try:
+        await watch.round()  # taking the lead: everything once
+        assignment = await ledger.transfer(contract, client_id='t1', from_team=a, to_team=b, quantity=600, now=NOW)
+        watch.on_change(bus.Change(contract, assignment.holders))
+        await watch.round()
+        assert await states(contract) == []  # A has 400, under 500: but the assignment settles first
+        assert watch._next() == NOW + ASSIGNMENT_SETTLE
+        clock.move(timedelta(seconds=5))
+        undoing = await ledger.undo_transfer(contract, client_id='u1', transfer='t1', now=clock.now())
+        watch.on_change(bus.Change(contract, undoing.holders))
+        await watch.round()
+        clock.move(ASSIGNMENT_SETTLE)
+        await watch.round()  # settled: A holds 1,000 again, nothing crossed
+        assert await states(contract) == []
+        assert not watch._settling
+        kept = await ledger.transfer(contract, client_id='t2', from_team=a, to_team=b, quantity=600, now=clock.now())
+        watch.on_change(bus.Change(contract, kept.holders))
+        await watch.round()
+        assert await states(contract) == []
+        clock.move(ASSIGNMENT_SETTLE)
+        await watch.round()
+        assert await states(contract) == [('firing', a)]  # kept: it fires once the settle is over
+    finally:
+        await watch.stop()

@@ -28,7 +28,11 @@ async def test_undo_moves_back_exactly_the_lots_a_transfer_created(db: str) -> N
     assert [(m.expires_at, m.quantity) for m in undone.lots] == [(NOW + 30 * DAY, 18), (NOW + 300 * DAY, 30)]
     balances = {x.team: x for x in (await contract_balances(contract, now=NOW)).balances}
     assert (balances[a].available, balances[b].available) == (118, 0)
-    assert (balances[a].assigned_out, balances[a].assigned_in, balances[a].purchased) == (50, 48, 120)
+    # the assignment and its undoing cancel out in the breakdown: what stays assigned is the 2 B used before it
+    assert (balances[a].assigned_out, balances[a].assigned_in, balances[a].purchased) == (2, 0, 120)
+    assert (balances[b].assigned_out, balances[b].assigned_in, balances[b].purchased) == (0, 2, 5)
+    for balance in balances.values():
+        assert balance.total == balance.purchased + balance.assigned_in - balance.assigned_out
     assert await check_ledger(contract, now=NOW) == []
     record = await Transfer.get(client_id='u')
     assert (record.made_by, record.undoes_id) == ('chef@example.com', (await Transfer.get(client_id='t')).id)
@@ -47,7 +51,12 @@ async def test_undo_moves_back_exactly_the_lots_a_transfer_created(db: str) -> N
     back = next(e for e in events if e.type == 'transfer_in')
     assert (back.undoes, back.counterparty_team) == ('t', b)
     lots = await contract_lots(contract, team=a, now=NOW)
-    assert [lot.id for lot in lots if lot.origin == 'transfer'] == ['u/t/soon', 'u/t/late']
+    assert [(lot.id, lot.returned) for lot in lots if lot.origin == 'transfer'] == [
+        ('u/t/soon', True),
+        ('u/t/late', True),
+    ]
+    emptied = [lot for lot in await contract_lots(contract, team=b, now=NOW) if lot.origin == 'transfer']
+    assert [(lot.id, lot.undone, lot.trace) for lot in emptied] == [('t/soon', True, True), ('t/late', True, True)]
 
 
 async def test_nothing_left_to_undo(db: str) -> None:

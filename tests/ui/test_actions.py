@@ -94,6 +94,14 @@ async def test_assign_previews_asks_then_moves_and_can_be_undone(user: User, see
     assert card(board, seeded.teams['Architecture']).available == '1,000'
     undone = await Transfer.filter(undoes_id=transfer.id).get()
     assert undone.quantity == 10_000_000  # the same lots back, recorded as a new transfer
+    # undone: no trace in the breakdown (an assignment and its undoing cancel out), none in the lots shown
+    await until(lambda: card(board, seeded.teams['Architecture']).total_breakdown == '')
+    assert card(board, seeded.teams['Empty']).total_breakdown == ''
+    act(user, board, seeded.teams['Empty'], 'history')
+    await user.should_see('Token events of Empty')
+    with user.scope(marker='events-dialog'):
+        await user.should_see(marker='lots-table')
+        assert rows_of(user, 'lots-table') == []  # Empty's emptied part of the assignment is not an active lot
 
 
 async def test_the_assign_dialog_says_what_is_available_now_while_usage_arrives(user: User, seeded: Seeded) -> None:
