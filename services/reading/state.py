@@ -134,7 +134,8 @@ async def _lots(conn: BaseDBAsyncClient, holders: list[int], contracts: list[int
         # what undoings gave back to a team: netted out of its breakdown with what it had assigned
         "UNION ALL SELECT holder.id, 0, 0, 0, NULL, NULL, 'undo_in', transfer.quantity FROM transfer "
         'JOIN holder ON holder.team_id = transfer.to_team_id '
-        f'WHERE transfer.undoes_id IS NOT NULL AND transfer.contract_id IN ({in_contracts}) AND holder.id IN ({chosen})',
+        f'WHERE transfer.undoes_id IS NOT NULL AND transfer.contract_id IN ({in_contracts}) '
+        f'AND holder.id IN ({chosen})',
         params,
     )
     for row in rows:
