@@ -127,7 +127,7 @@ async def _lots(conn: BaseDBAsyncClient, holders: list[int], contracts: list[int
         # S608: the identifiers and parameter marks are the code's own; every value is bound
         'SELECT holder_id AS holder, id, original, remaining, purchased_at, expires_at, origin, 0 AS moved '  # noqa: S608
         f'FROM lot WHERE holder_id IN ({chosen}) '
-        "UNION ALL SELECT holder.id, 0, 0, 0, NULL, NULL, "
+        'UNION ALL SELECT holder.id, 0, 0, 0, NULL, NULL, '
         "CASE WHEN transfer.undoes_id IS NULL THEN 'out' ELSE 'undo_out' END, transfer.quantity FROM transfer "
         'JOIN holder ON holder.team_id = transfer.from_team_id '
         f'WHERE transfer.contract_id IN ({in_contracts}) AND holder.id IN ({chosen}) '
