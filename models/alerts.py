@@ -13,7 +13,8 @@ class AlertRule(Model):
 
     ``threshold`` is in integer ten-thousandths whatever the kind (a percentage, a quantity or a number of days).
     ``to_admins``: also e-mailed to the contract's administrators, whoever they are when it fires (the seed's rule).
-    A deleted rule keeps its row, for the alerts that name it.
+    A deleted rule keeps its row, for the alerts that name it. A paused one (``paused_at``) is kept and shown, and not
+    evaluated until it is resumed.
     """
 
     id = fields.IntField(primary_key=True)
@@ -33,6 +34,7 @@ class AlertRule(Model):
     webhook_secret = fields.CharField(max_length=128, null=True)
     created_at = fields.DatetimeField()
     deleted_at = fields.DatetimeField(null=True)
+    paused_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = 'alert_rule'

@@ -1,10 +1,12 @@
 """The alert rules of a contract, for its administrators: the four kinds, one team or all, e-mail addresses, a
-webhook (its secret shown once), deleting one, and sending a test
+webhook (its secret shown once); editing one in place, pausing and resuming it, deleting one, and sending a test
 
 The seed's rule is there from the start (tokens expiring within 90 days, to the contract's administrators).
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from nicegui import app, ui
 
@@ -17,7 +19,7 @@ from services.alerts.rules import RuleInfo, delete_rule, get_rule, list_rules
 from services.domain.alerting import DAY_KINDS
 from services.domain.errors import InvalidInput, LedgerError
 from services.infrastructure.clock import utcnow
-from ui.frame import dialog
+from ui.frame import dialog, labelled
 from ui.guard import guard
 from ui.i18n import number, number_example, parse_number, share, t, tn
 from ui.messages import invalid, refusal, unreadable
@@ -63,11 +65,80 @@ def recipients_text(rule: RuleInfo, lang: str) -> str:
     return ', '.join(parts) if parts else t('in the page only', lang)
 
 
+class RuleFields:
+    """A rule's threshold, team, e-mail addresses and webhook: the form adding one, and the one editing one in place."""
+
+    def __init__(self, lang: str, flex: bool, teams: dict[int, str], rule: RuleInfo | None = None) -> None:
+        self.lang = lang
+        mark = 'rule-edit' if rule is not None else 'rule'  # the form adding a rule, or the one editing one
+        with ui.element('div').classes('grid grid-cols-1 sm:grid-cols-2 gap-2 w-full'):
+            self.threshold = ui.input(t('Threshold', lang)).props('outlined dense').mark(f'{mark}-threshold')
+            choices = {0: t('Every team', lang), **teams} if flex else {0: t('The contract', lang)}
+            self.team = ui.select(choices, value=0, label=t('For', lang)).props('outlined dense').mark(f'{mark}-team')
+            self.team.set_visibility(flex)
+            self.emails = (
+                ui.input(t('E-mail addresses (separated by commas)', lang))
+                .props('outlined dense')
+                .mark(f'{mark}-emails')
+            )
+            self.webhook = (
+                ui.input(t('Webhook address (optional)', lang), placeholder='https://')
+                .props('outlined dense inputmode=url')
+                .mark(f'{mark}-webhook')
+            )
+        if rule is not None:
+            self.threshold.value = number(rule.threshold, lang) if rule.kind not in DAY_KINDS else str(rule.days)
+            self.team.value = rule.team or 0
+            self.emails.value = ', '.join(rule.emails)
+            self.webhook.value = rule.webhook_url or ''
+
+    def hint(self, kind: str) -> None:
+        lang = self.lang
+        self.threshold.props['hint'] = {
+            'available_below_percent': t('a percentage, e.g. {example}', lang, example=number(Decimal(20), lang)),
+            'available_below': t('a quantity, e.g. {example}', lang, example=number_example(lang)),
+        }.get(kind, t('a number of days, e.g. {example}', lang, example=90))
+
+    def values(self, kind: str) -> tuple['RuleValues | None', str]:
+        """The fields as ``create_rule`` and ``update_rule`` take them, or what is wrong with the threshold."""
+        text = (self.threshold.value or '').strip()
+        if not text:
+            return None, t('Type a threshold.', self.lang)
+        try:
+            threshold: object = parse_number(text, self.lang)
+        except ValueError:
+            return None, unreadable(text, self.lang, unit=unit_of(kind))
+        emails = [part.strip() for part in (self.emails.value or '').split(',') if part.strip()]
+        webhook = (self.webhook.value or '').strip() or None
+        return RuleValues(threshold, self.team.value or None, emails, webhook), ''
+
+
+@dataclass(frozen=True)
+class RuleValues:
+    """What the form says of a rule, as the services take it."""
+
+    threshold: object
+    team: int | None
+    emails: list[str]
+    webhook: str | None
+
+    def fields(self) -> dict[str, Any]:
+        return {'threshold': self.threshold, 'team': self.team, 'emails': self.emails, 'webhook': self.webhook}
+
+
+def unit_of(kind: str) -> str:
+    """What the threshold of a kind counts: ``days``, ``percent`` or ``quantity``."""
+    if kind in DAY_KINDS:
+        return 'days'
+    return 'percent' if kind == 'available_below_percent' else 'quantity'
+
+
 class RulesEditor:
-    """The rules of one contract, with a form to add one."""
+    """The rules of one contract, each edited in place, paused and resumed, tested, deleted; a form adds one."""
 
     def __init__(self, contract: ContractInfo, lang: str, teams: dict[int, str]) -> None:
         self.contract, self.lang, self.teams = contract, lang, teams
+        self.editing: int | None = None
         flex = contract.is_flex
         self.list = ui.column().classes('w-full gap-1').mark('rules')
         ui.separator().classes('q-my-sm')
@@ -77,28 +148,11 @@ class RulesEditor:
                 ui.select(
                     kinds(lang, flex), value='expiring_within_days', label=t('When', lang), on_change=self._kind_changed
                 )
-                .props('outlined')
+                .props('outlined dense')
                 .classes('w-full')
                 .mark('rule-kind')
             )
-            self.threshold = ui.input(t('Threshold', lang)).props('outlined').classes('w-full').mark('rule-threshold')
-            choices = {0: t('Every team', lang), **teams} if flex else {0: t('The contract', lang)}
-            self.team = (
-                ui.select(choices, value=0, label=t('For', lang)).props('outlined').classes('w-full').mark('rule-team')
-            )
-            self.team.set_visibility(flex)
-            self.emails = (
-                ui.input(t('E-mail addresses (separated by commas)', lang))
-                .props('outlined')
-                .classes('w-full')
-                .mark('rule-emails')
-            )
-            self.webhook = (
-                ui.input(t('Webhook address (optional)', lang), placeholder='https://')
-                .props('outlined inputmode=url')
-                .classes('w-full')
-                .mark('rule-webhook')
-            )
+            self.fields = RuleFields(lang, flex, teams)
             self.error = ui.label().classes('text-negative text-body2').props('role=alert').mark('rule-error')
             with ui.row().classes('w-full justify-end'):
                 ui.button(t('Add the rule', lang), icon='add_alert', on_click=self.add).props('no-caps').mark(
@@ -107,14 +161,7 @@ class RulesEditor:
         self._kind_changed()
 
     def _kind_changed(self) -> None:
-        kind = self.kind.value
-        hint = {
-            'available_below_percent': t(
-                'a percentage, e.g. {example}', self.lang, example=number(Decimal(20), self.lang)
-            ),
-            'available_below': t('a quantity, e.g. {example}', self.lang, example=number_example(self.lang)),
-        }.get(kind, t('a number of days, e.g. {example}', self.lang, example=90))
-        self.threshold.props['hint'] = hint
+        self.fields.hint(self.kind.value)
 
     async def load(self) -> None:
         rules = await list_rules(self.contract.id)
@@ -123,64 +170,125 @@ class RulesEditor:
             if not rules:
                 ui.label(t('No rule: alerts are not evaluated for this contract.', self.lang))
             for rule in rules:
-                with ui.row().classes('w-full items-center no-wrap gap-2').mark('rule'):
-                    with ui.column().classes('grow gap-0'):
-                        ui.label(rule_text(rule, self.lang, self.contract.is_flex, self.teams)).classes('text-body2')
-                        ui.label(recipients_text(rule, self.lang)).classes('text-caption text-grey-8')
-                    ui.button(t('Send a test', self.lang), on_click=lambda r=rule: self.test(r)).props(
-                        'flat dense no-caps'
-                    ).mark('rule-test')
-                    ui.button(t('Delete', self.lang), on_click=lambda r=rule: self.delete(r)).props(
-                        'flat dense no-caps color=negative'
-                    ).mark('rule-delete')
+                if rule.id == self.editing:
+                    self._edit_form(rule)
+                    continue
+                self._row(rule)
+
+    def _row(self, rule: RuleInfo) -> None:
+        lang = self.lang
+        text = rule_text(rule, lang, self.contract.is_flex, self.teams)
+        with ui.row().classes('w-full items-center gap-x-2 gap-y-0').mark('rule'):
+            with ui.column().classes('grow gap-0 min-w-0'):
+                with ui.row().classes('items-center gap-2'):
+                    ui.label(text).classes('text-body2' + (' text-grey-8' if rule.paused else ''))
+                    if rule.paused:
+                        ui.badge(t('Paused', lang), color='grey-8').mark('rule-paused')
+                ui.label(recipients_text(rule, lang)).classes('text-caption text-grey-8')
+            with ui.row().classes('gap-0 no-wrap'):
+                labelled(
+                    ui.button(t('Edit', lang), icon='edit', on_click=lambda r=rule: self.edit(r)),
+                    t('Edit the rule: {rule}', lang, rule=text),
+                ).props('flat dense no-caps').mark('rule-edit')
+                ui.button(
+                    t('Resume', lang) if rule.paused else t('Pause', lang),
+                    icon='play_arrow' if rule.paused else 'pause',
+                    on_click=lambda r=rule: self.pause(r, not r.paused),
+                ).props('flat dense no-caps').mark('rule-resume' if rule.paused else 'rule-pause')
+                ui.button(t('Send a test', lang), on_click=lambda r=rule: self.test(r)).props(
+                    'flat dense no-caps'
+                ).mark('rule-test')
+                ui.button(t('Delete', lang), on_click=lambda r=rule: self.delete(r)).props(
+                    'flat dense no-caps color=negative'
+                ).mark('rule-delete')
+
+    def _edit_form(self, rule: RuleInfo) -> None:
+        """The rule's row become its form, in place: its kind stays, the rest can change."""
+        lang = self.lang
+        with ui.column().classes('w-full gap-2 q-pa-sm rounded-borders bg-grey-2').mark('rule-edit-form'):
+            ui.label(kinds(lang, self.contract.is_flex)[rule.kind]).classes('text-body2 text-weight-medium')
+            fields = RuleFields(lang, self.contract.is_flex, self.teams, rule)
+            fields.hint(rule.kind)
+            error = ui.label().classes('text-negative text-body2').props('role=alert').mark('rule-edit-error')
+            with ui.row().classes('w-full justify-end gap-2'):
+                ui.button(t('Cancel', lang), on_click=self.cancel_edit).props('flat no-caps').mark('rule-edit-cancel')
+                ui.button(t('Save', lang), icon='check', on_click=lambda: self.save(rule, fields, error)).props(
+                    'no-caps'
+                ).mark('rule-save')
+        fields.threshold.run_method('focus')
+
+    async def edit(self, rule: RuleInfo) -> None:
+        if not await guard.allows(self.contract.id):
+            return
+        self.editing = rule.id
+        await self.load()
+
+    async def cancel_edit(self) -> None:
+        self.editing = None
+        await self.load()
+
+    async def save(self, rule: RuleInfo, fields: RuleFields, error: ui.label) -> None:
+        if not await guard.allows(self.contract.id):
+            return
+        values, problem = fields.values(rule.kind)
+        if values is None:
+            error.set_text(problem)
+            return
+        try:
+            changed = await alerts.change_rule(
+                self.contract.id, rule.id, allow_private=_config().allow_private, **values.fields()
+            )
+        except InvalidInput as refused:
+            error.set_text(self._invalid(refused, rule.kind))
+            return
+        except LedgerError as refused:
+            error.set_text(refusal(refused, self.lang))
+            return
+        self.editing = None
+        ui.notify(t('The rule is saved.', self.lang), type='positive')
+        await self.load()
+        if changed.webhook_secret:
+            self.show_secret(changed.webhook_secret)
+
+    async def pause(self, rule: RuleInfo, paused: bool) -> None:
+        if not await guard.allows(self.contract.id):
+            return
+        try:
+            await alerts.set_paused(self.contract.id, rule.id, paused)
+        except LedgerError as refused:
+            ui.notify(refusal(refused, self.lang), type='negative')
+        ui.notify(t('The rule is paused.', self.lang) if paused else t('The rule is resumed.', self.lang))
+        await self.load()
 
     async def add(self) -> None:
         if not await guard.allows(self.contract.id):
             return
         self.error.set_text('')
         kind = self.kind.value
-        text = (self.threshold.value or '').strip()
-        if not text:
-            self.error.set_text(t('Type a threshold.', self.lang))
+        values, problem = self.fields.values(kind)
+        if values is None:
+            self.error.set_text(problem)
             return
-        try:
-            threshold: object = parse_number(text, self.lang)
-        except ValueError:
-            self.error.set_text(unreadable(text, self.lang, unit=self._unit()))
-            return
-        emails = [part.strip() for part in (self.emails.value or '').split(',') if part.strip()]
         try:
             rule = await alerts.add_rule(
-                self.contract.id,
-                kind=kind,
-                threshold=threshold,
-                team=self.team.value or None,
-                emails=emails,
-                webhook=(self.webhook.value or '').strip() or None,
-                allow_private=_config().allow_private,
+                self.contract.id, kind=kind, allow_private=_config().allow_private, **values.fields()
             )
         except InvalidInput as error:
-            self.error.set_text(self._invalid(error))
+            self.error.set_text(self._invalid(error, kind))
             return
         except LedgerError as error:
             self.error.set_text(refusal(error, self.lang))
             return
-        self.threshold.value = self.emails.value = self.webhook.value = ''
+        self.fields.threshold.value = self.fields.emails.value = self.fields.webhook.value = ''
         ui.notify(t('The rule is added.', self.lang), type='positive')
         await self.load()
         if rule.webhook_secret:
             self.show_secret(rule.webhook_secret)
 
-    def _unit(self) -> str:
-        """What the threshold of the chosen kind counts: ``days``, ``percent`` or ``quantity``."""
-        if self.kind.value in DAY_KINDS:
-            return 'days'
-        return 'percent' if self.kind.value == 'available_below_percent' else 'quantity'
-
-    def _invalid(self, error: InvalidInput) -> str:
-        if error.field == 'threshold' and self._unit() == 'days':
+    def _invalid(self, error: InvalidInput, kind: str) -> str:
+        if error.field == 'threshold' and unit_of(kind) == 'days':
             return t('Type a whole number of days from 1 to 3650.', self.lang)
-        if error.field == 'threshold' and self._unit() == 'percent':
+        if error.field == 'threshold' and unit_of(kind) == 'percent':
             return t('Type a percentage greater than 0 and at most 100.', self.lang)
         return invalid(error.field, self.lang, error.reason)
 

@@ -102,7 +102,7 @@ async def evaluate_many(
     transaction. Returns the ids of the alerts recorded. ``noted`` is told of each contract's read (its holders'
     next moments)."""
     now = resolve(now)
-    query = AlertRule.filter(contract_id__in=list(wanted), deleted_at=None)
+    query = AlertRule.filter(contract_id__in=list(wanted), deleted_at=None, paused_at=None)
     if rules is not None:
         query = query.filter(id__in=list(rules))
     active: dict[int, list[RuleInfo]] = defaultdict(list)

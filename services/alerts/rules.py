@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from tortoise.transactions import in_transaction
 
-from models import AlertRule
+from models import AlertRule, Contract
 from services.accounts.contracts import contract_row, team_ids
 from services.alerts.targets import email_list, webhook_url
 from services.domain.alerting import DAY_KINDS, KINDS, MAX_DAYS, Kind
@@ -36,6 +36,7 @@ class RuleInfo:
     webhook_url: str | None
     created_at: datetime
     webhook_secret: str | None = None  # in the answer to its creation only
+    paused: bool = False
 
     @property
     def days(self) -> int:
@@ -57,6 +58,7 @@ def info(rule: AlertRule, *, secret: bool = False) -> RuleInfo:
         webhook_url=rule.webhook_url,
         created_at=rule.created_at,
         webhook_secret=rule.webhook_secret if secret else None,
+        paused=rule.paused_at is not None,
     )
 
 
@@ -73,6 +75,17 @@ def threshold_units(kind: str, value: object) -> int:
     if kind in DAY_KINDS and (units % SCALE or units > MAX_DAYS * SCALE):
         raise InvalidInput('threshold', f'must be a whole number of days from 1 to {MAX_DAYS}')
     return units
+
+
+async def _team(contract: Contract, team: object) -> int | None:
+    """A rule's team: one of the contract's (Flex), or none."""
+    if team is None:
+        return None
+    if contract.mode != 'flex':
+        raise WrongMode('team', 'must be omitted: shared cloud credits are held by the contract')
+    if not isinstance(team, int) or isinstance(team, bool) or team not in await team_ids(contract.id):
+        raise UnknownTeam(team)
+    return team
 
 
 async def create_rule(
@@ -95,11 +108,7 @@ async def create_rule(
     if kind not in KINDS:
         raise InvalidInput('kind', f'must be one of {", ".join(KINDS)}')
     units = threshold_units(str(kind), threshold)
-    if team is not None:
-        if contract.mode != 'flex':
-            raise WrongMode('team', 'must be omitted: shared cloud credits are held by the contract')
-        if not isinstance(team, int) or isinstance(team, bool) or team not in await team_ids(contract_id):
-            raise UnknownTeam(team)
+    team = await _team(contract, team)
     addresses = email_list(emails)
     url = await webhook_url(webhook, allow_private=allow_private)
     async with in_transaction('default') as conn:
@@ -115,6 +124,58 @@ async def create_rule(
             using_db=conn,
         )
     return info(rule, secret=True)
+
+
+async def update_rule(
+    contract_id: int,
+    rule_id: int,
+    *,
+    threshold: object,
+    team: object = None,
+    emails: object = None,
+    webhook: object = None,
+    allow_private: bool = False,
+) -> RuleInfo:
+    """Change a rule in place: its threshold, team, e-mail addresses and webhook (its kind stays; a webhook given
+    where there was none gets a secret, in the answer only — a changed address keeps the secret it had). Its alerts
+    stay; the next evaluation judges the new condition against the rule's state (a crossing of the new threshold
+    fires once, a condition that no longer holds resolves).
+
+    Refuses as ``create_rule`` does, or with ``UnknownRule``, writing nothing."""
+    contract = await contract_row(contract_id)
+    async with in_transaction('default') as conn:
+        rule = (
+            await AlertRule.filter(id=rule_id, contract_id=contract_id, deleted_at=None)
+            .using_db(conn)
+            .select_for_update()
+            .first()
+        )
+        if rule is None:
+            raise UnknownRule(rule_id)
+        units = threshold_units(rule.kind, threshold)
+        chosen = await _team(contract, team)
+        addresses = email_list(emails)
+        url = await webhook_url(webhook, allow_private=allow_private)
+        fresh = url is not None and rule.webhook_secret is None
+        rule.threshold, rule.team_id, rule.emails, rule.webhook_url = units, chosen, json.dumps(list(addresses)), url
+        if url is None:
+            rule.webhook_secret = None
+        elif fresh:
+            rule.webhook_secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+        await rule.save(using_db=conn)
+    return info(rule, secret=fresh)
+
+
+async def pause_rule(contract_id: int, rule_id: int, paused: bool, *, now: datetime | None = None) -> RuleInfo:
+    """Pause a rule (kept and shown, not evaluated: nothing fires or resolves meanwhile) or resume it.
+
+    Refuses with ``UnknownRule`` for a rule that is not the contract's, or deleted."""
+    rule = await AlertRule.get_or_none(id=rule_id, contract_id=contract_id, deleted_at=None)
+    if rule is None:
+        raise UnknownRule(rule_id)
+    rule.paused_at = (rule.paused_at or resolve(now)) if paused else None
+    await rule.save(update_fields=['paused_at'])
+    return info(rule)
 
 
 async def list_rules(contract_id: int) -> tuple[RuleInfo, ...]:

@@ -95,7 +95,8 @@ class AlertWatch:
             return
         if self._everything:
             self._everything = False
-            ruled = await AlertRule.filter(deleted_at=None).distinct().values_list('contract_id', flat=True)
+            running = AlertRule.filter(deleted_at=None, paused_at=None)
+            ruled = await running.distinct().values_list('contract_id', flat=True)
             capped = await Cap.filter(deleted_at=None).distinct().values_list('contract_id', flat=True)
             contracts = [*ruled, *capped]
             ids = sorted({int(str(contract)) for contract in contracts})

@@ -60,6 +60,13 @@ def cloud(driver: WebDriver) -> None:
     wait_for(lambda: len(card_texts(driver)) == 1)
 
 
+def edit_rule(driver: WebDriver) -> None:
+    click(
+        driver, wait_for(lambda: driver.find_element(By.XPATH, "//button[.//span[text()='Edit' or text()='Modifier']]"))
+    )
+    shown(driver, '.q-dialog .bg-grey-2 input')
+
+
 def by_team(driver: WebDriver) -> None:
     press('contract-details')(driver)
     toggle = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, 'section[data-marker^="usage-"] .q-btn-toggle'))
@@ -75,6 +82,7 @@ VIEWS: dict[str, Callable[[WebDriver], None]] = {
     'usage by team': by_team,
     'alerts': open_dialog('bell'),
     'alert rules': then(open_dialog('bell'), press('alerts-rules-tab')),
+    'alert rule, editing': then(open_dialog('bell'), press('alerts-rules-tab'), edit_rule),
     'controls': open_dialog('controls'),
     'refusals': then(press('refusals'), lambda driver: shown(driver, '[data-marker="refusal"]')),
     'teams table': then(press('table'), lambda driver: shown(driver, '[data-marker="teams-table"]')),

@@ -9,7 +9,7 @@ from models import Alert, AlertDelivery, AlertRule
 from services import ledger
 from services.accounts import admins
 from services.accounts.contracts import get_contract
-from services.alerts import add_rule
+from services.alerts import add_rule, change_rule, set_paused
 from services.alerts.delivery import DeliveryConfig, Sender
 from services.alerts.evaluate import evaluate
 from services.alerts.history import alert_history, latest_alerts, mark_seen, unread
@@ -268,3 +268,34 @@ async def test_an_assignment_undone_within_its_settle_makes_no_alert_fire_or_res
         assert await states(contract) == [('firing', a)]  # kept: it fires once the settle is over
     finally:
         await watch.stop()
+
+
+async def test_a_rule_edited_in_place_is_judged_on_its_new_condition_and_a_paused_one_not_at_all(db: str) -> None:
+    contract, teams = await flex_contract('A', 'B')
+    a = teams['A']
+    await buy(contract, 'p', 100, a, expires_at=NOW + 300 * DAY)
+    rule = await add_rule(contract, kind='available_below', threshold='20', team=a, emails=['ops@example.com'], now=NOW)
+    await ledger.consume(contract, [use('e1', 85, team=a)], now=NOW)  # 15 left: under 20
+    assert len(await evaluate(contract, now=NOW)) == 1
+    edited = await change_rule(contract, rule.id, threshold='10', team=a, emails=['ops@example.com'], now=NOW)
+    assert (edited.id, edited.threshold, edited.kind) == (rule.id, 10, 'available_below')  # the same rule
+    assert await states(contract) == [('firing', a), ('resolved', a)]  # 15 is not under 10: resolved, once
+    paused = await set_paused(contract, rule.id, True, now=NOW)
+    assert paused.paused
+    assert [r.paused for r in await list_rules(contract) if r.id == rule.id] == [True]  # kept and shown
+    await ledger.consume(contract, [use('e2', 10, team=a)], now=NOW)  # 5 left: under 10, but paused
+    assert await evaluate(contract, now=NOW) == []
+    resumed = await set_paused(contract, rule.id, False, now=NOW)
+    assert not resumed.paused
+    assert await states(contract) == [('firing', a), ('resolved', a), ('firing', a)]  # judged at once, once
+    assert await evaluate(contract, now=NOW) == []
+    with pytest.raises(InvalidInput) as refused:
+        await change_rule(contract, rule.id, threshold='-5', team=a, now=NOW)
+    assert refused.value.field == 'threshold'
+    assert (await list_rules(contract))[-1].threshold == 10  # nothing written
+    with pytest.raises(UnknownRule):
+        await change_rule(contract, 999_999, threshold='5', now=NOW)
+    with_hook = await change_rule(
+        contract, rule.id, threshold='10', team=a, webhook='https://hooks.example.com/x', allow_private=True, now=NOW
+    )
+    assert (with_hook.webhook_secret or '').startswith('whsec_')  # a new webhook: its secret, once

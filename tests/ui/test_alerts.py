@@ -1,5 +1,6 @@
 """The alerts bell and the rules editor, as an administrator uses them"""
 
+from nicegui import ui
 from nicegui.testing import User
 
 from models import Alert, AlertRule, Holder
@@ -60,6 +61,37 @@ async def test_rules_are_added_refused_with_reasons_and_deleted(user: User, seed
     alerts = await Alert.filter(rule_id=rule.id).values_list('id', flat=True)
     assert alerts  # 15 of 100: it fires at once
     await until(lambda: set(alerts) <= set(shared.alert_ids))  # and the pages hear of it
+
+
+async def test_a_rule_is_edited_in_place_and_paused_then_resumed(user: User, seeded: Seeded) -> None:
+    await sign_in(user)
+    await open_board(user)
+    click_bell(user)
+    await user.should_see(marker='alerts-dialog')
+    user.find(marker='alerts-rules-tab').click()
+    await user.should_see('tokens expire within 90 days · every team')
+    user.find(marker='rule-edit').click()
+    await user.should_see(marker='rule-edit-form')
+    threshold = next(iter(user.find(kind=ui.input, marker='rule-edit-threshold').elements))
+    assert threshold.value == '90'  # filled in with the rule's values
+    user.find(marker='rule-edit-threshold').clear().type('thirty')
+    user.find(marker='rule-save').click()
+    await user.should_see('Type a whole number of days from 1 to 3650')  # refused beside the fields, nothing written
+    (rule,) = await AlertRule.filter(contract_id=seeded.flex)
+    assert rule.threshold == 90 * 10_000
+    user.find(marker='rule-edit-threshold').clear().type('30')
+    user.find(marker='rule-save').click()
+    await user.should_see('tokens expire within 30 days · every team')
+    await rule.refresh_from_db()
+    assert (rule.threshold, rule.deleted_at) == (30 * 10_000, None)  # the same rule, changed in place
+    user.find(marker='rule-pause').click()
+    await user.should_see(marker='rule-paused')
+    await rule.refresh_from_db()
+    assert rule.paused_at is not None
+    user.find(marker='rule-resume').click()
+    await user.should_not_see(marker='rule-paused')
+    await rule.refresh_from_db()
+    assert rule.paused_at is None
 
 
 async def test_a_test_without_a_mail_server_says_so(user: User, seeded: Seeded) -> None:

@@ -1,0 +1,14 @@
+"""A rule may be paused (kept, not evaluated) and resumed: when, or null while it runs"""
+
+from tortoise import fields, migrations
+from tortoise.migrations import operations as ops
+
+
+class Migration(migrations.Migration):
+    dependencies = [('balances', '0011_expired_at_resolution')]
+
+    initial = False
+
+    operations = [
+        ops.AddField(model_name='AlertRule', name='paused_at', field=fields.DatetimeField(null=True)),
+    ]
