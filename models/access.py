@@ -13,6 +13,7 @@ class Admin(Model):
     email = fields.CharField(max_length=254, unique=True)
     password_hash = fields.CharField(max_length=200)
     language = fields.CharField(max_length=8, null=True)  # the page's and the e-mails' language, once chosen
+    region = fields.CharField(max_length=8, null=True)  # the region last chosen on the page (contracts in several)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

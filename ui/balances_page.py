@@ -23,12 +23,28 @@ from ui.boards import Board
 from ui.cards import card_key, mode_text
 from ui.controls import open_controls
 from ui.exports import about, balances_table, download
-from ui.frame import frame, heading, language
+from ui.frame import frame, heading, labelled, language
 from ui.guard import guard, signed_in_admin
 from ui.history import HistoryDialog
-from ui.i18n import t
+from ui.i18n import region_name, t
 from ui.refusals import RefusalsPanel
 from ui.usage_panel import UsagePanel
+
+
+def region_options(granted: Sequence[ContractInfo], lang: str) -> dict[str, str]:
+    """Each region of the contracts, with its mode: "France · Flex tokens", "Brésil · Crédits cloud partagés"."""
+    return {c.region: f'{region_name(c.region, lang)} · {mode_text(c, lang)}' for c in granted}
+
+
+def contract_options(granted: Sequence[ContractInfo], region: str, lang: str) -> list[dict[str, object]]:
+    """The contracts of the chosen region, then — under a heading — those of the others (still one choice away)."""
+    label = {c.id: f'{c.name} · {c.region} · {mode_text(c, lang)}' for c in granted}
+    here = [{'value': c.id, 'label': label[c.id]} for c in granted if c.region == region]
+    elsewhere = [{'value': c.id, 'label': label[c.id]} for c in granted if c.region != region]
+    if elsewhere:
+        return [*here, {'value': 0, 'label': t('Other regions', lang), 'disable': True}, *elsewhere]
+    return here
+
 
 WARMING_WAIT = 1.0  # seconds a page waits for its board being loaded since its sign-in, rather than follow it
 
@@ -36,11 +52,16 @@ WARMING_WAIT = 1.0  # seconds a page waits for its board being loaded since its 
 class BalancesView:
     """The page's state and elements for one visitor."""
 
-    def __init__(self, admin: admins.AdminInfo, granted: list[ContractInfo], lang: str) -> None:
+    def __init__(
+        self, admin: admins.AdminInfo, granted: list[ContractInfo], lang: str, region: str | None = None
+    ) -> None:
         self.admin = admin
         self.granted = {contract.id: contract for contract in granted}
         chosen = app.storage.user.get('contract')
-        self.contract: ContractInfo = self.granted.get(chosen, granted[0]) if isinstance(chosen, int) else granted[0]
+        if isinstance(chosen, int) and chosen in self.granted:
+            self.contract: ContractInfo = self.granted[chosen]
+        else:  # this browser chose none yet: the first of the region the administrator chose last, wherever
+            self.contract = next((c for c in granted if c.region == region), granted[0])
         self.lang = lang
         self.runtime = runtime.current()
         self.panels: dict[str, UsagePanel] = {}
@@ -48,15 +69,49 @@ class BalancesView:
         self.details: ui.column | None = None
         self.refusals: RefusalsPanel | None = None
         with frame(self.lang, signed_in_as=admin.email, admin_id=admin.id) as page:
-            options = {c.id: f'{c.name} · {c.region} · {mode_text(c, lang)}' for c in granted}
-            page.header.contracts(options, self.contract.id, t('Contract', lang), self.switch_contract)
+            page.header.contracts(
+                contract_options(granted, self.contract.region, lang),
+                self.contract.id,
+                t('Contract', lang),
+                self.switch_contract,
+            )
         self.header, self.body = page.header, page.body
+        regions = region_options(granted, lang)
+        if len(regions) > 1:  # the regional switch, above the contract: each region with its mode
+            with self.body, ui.row().classes('items-center gap-x-2 gap-y-0 no-wrap').mark('regions') as group:
+                group.props['role'] = 'group'
+                labelled(group, t('Region', lang))
+                ui.label(t('Region', lang)).classes('text-body2 text-grey-8 gt-xs').props('aria-hidden=true')
+                ui.toggle(regions, value=self.contract.region, on_change=lambda e: self.switch_region(e.value)).props(
+                    'no-caps dense unelevated toggle-color=primary text-color=grey-10 color=white'
+                ).mark('region')
 
-    async def switch_contract(self, value: object) -> None:
+    async def switch_contract(self, value: object, *, region: bool = False) -> None:
+        """Another contract (``region``: chosen through the regional switch, which the administrator's region
+        follows; once they chose one, a contract of another region chosen in the list moves it too)."""
         if not isinstance(value, int) or not await guard.allows(value):
             return
         app.storage.user['contract'] = value
+        contract = self.granted.get(value)
+        if contract is not None and (region or await admins.region_of(self.admin.id) is not None):
+            await admins.set_region(self.admin.id, contract.region)
         ui.navigate.reload()
+
+    async def switch_region(self, value: object) -> None:
+        """Another region: its contract chosen last in this browser, or its first."""
+        if not isinstance(value, str) or value == self.contract.region:
+            return
+        last = app.storage.user.get('by_region', {})
+        remembered = last.get(value) if isinstance(last, dict) else None
+        found = [c for c in self.granted.values() if c.region == value]
+        if not found:
+            return
+        chosen = next((c for c in found if c.id == remembered), found[0])
+        app.storage.user['by_region'] = {
+            **(last if isinstance(last, dict) else {}),
+            self.contract.region: self.contract.id,
+        }
+        await self.switch_contract(chosen.id, region=True)
 
     async def load(self) -> None:
         boards = self.runtime.boards
@@ -232,5 +287,5 @@ async def balances_page() -> None:
             heading(t('Balances', lang), 1, 'text-h5 q-my-none')
             ui.label(t('No contract has been granted to you yet.', lang)).classes('p-4').mark('empty')
         return
-    view = BalancesView(admin, granted, lang)
+    view = BalancesView(admin, granted, lang, await admins.region_of(admin.id))
     await view.load()

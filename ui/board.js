@@ -461,7 +461,7 @@ export default {
             }
             if (this._isMounted) this.drawQueued();
           },
-          { rootMargin: "100px 0px" },
+          { rootMargin: "400px 0px" }, // drawn a little before they come into view
         );
       }
       return this.sight;

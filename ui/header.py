@@ -43,9 +43,9 @@ class AppHeader(Element, component='app_header.js'):
         if result is not None:
             await result
 
-    def contracts(self, options: dict[int, str], value: int, label: str, on_change: Choice) -> None:
-        """Show the contract switch: the options by id, the one chosen."""
-        self._props.update(contracts=[{'value': k, 'label': v} for k, v in options.items()], contract=value)
+    def contracts(self, options: list[dict[str, object]], value: int, label: str, on_change: Choice) -> None:
+        """Show the contract switch: the options (value and label; a disabled one is a heading), the one chosen."""
+        self._props.update(contracts=options, contract=value)
         self._props['contract-label'] = label
         self._handlers['contract'] = on_change
         self.update()

@@ -2,9 +2,11 @@
 side needs of them (Quasar's language pack, the ``lang`` of the document, dates typed in the locale's order)"""
 
 import copy
+import functools
 import re
 from datetime import date
 
+from babel import Locale
 from babel.dates import format_date, parse_date
 from nicegui import ui
 
@@ -84,3 +86,9 @@ def parse_typed_date(text: str, lang: str) -> date:
 def typed_date(value: date, lang: str) -> str:
     """A date as the locale types it in a field."""
     return format_date(value, 'dd/MM/yyyy' if lang in ('en', 'fr', 'pt') else 'short', locale=locale_of(lang))
+
+
+@functools.cache
+def region_name(code: str, lang: str) -> str:
+    """A region (an ISO country code) as the language names it: FR → France, Frankreich…; the code if unknown."""
+    return str(Locale.parse(BCP47[lang], sep='-').territories.get(code.upper(), code))

@@ -86,6 +86,17 @@ async def set_language(admin_id: int, lang: str) -> None:
     await Admin.filter(id=admin_id).update(language=lang)
 
 
+async def set_region(admin_id: int, region: str) -> None:
+    """Remember the region an administrator chose on the page (whose contracts it shows first)."""
+    await Admin.filter(id=admin_id).update(region=region[:8])
+
+
+async def region_of(admin_id: int) -> str | None:
+    """The region an administrator chose last, if they chose one."""
+    found = await Admin.filter(id=admin_id).values_list('region', flat=True)
+    return str(found[0]) if found and found[0] else None
+
+
 async def language_of(admin_id: int) -> str | None:
     """The language an administrator chose, if they chose one."""
     found = await Admin.filter(id=admin_id).values_list('language', flat=True)

@@ -4,6 +4,7 @@ import asyncio
 import re
 from datetime import timedelta
 
+from nicegui import ui
 from nicegui.testing import User
 
 from models import Admin
@@ -25,6 +26,7 @@ from tests.ui.conftest import (
     sign_in,
     until,
 )
+from ui.header import AppHeader
 
 
 async def test_flex_cards_show_numbers_health_usage_expiry_and_forecast(user: User, seeded: Seeded) -> None:
@@ -98,6 +100,41 @@ async def test_the_regional_switch_shows_shared_cloud_credits_for_a_br_contract(
         assert text in pool, text
     assert [action['kind'] for action in board.view.actions] == ['history', 'details']  # no assignment
     assert board.view.actions[0]['label'] == 'Credit events'
+
+
+async def test_a_region_switch_in_the_header_each_region_with_its_mode_remembered_per_administrator(
+    user: User, seeded: Seeded
+) -> None:
+    await sign_in(user)
+    await open_board(user)
+    (switch,) = user.find(kind=ui.toggle, marker='region').elements
+    assert isinstance(switch, ui.toggle)
+    assert (switch.options, switch.value) == (
+        {'FR': 'France · Flex tokens', 'BR': 'Brazil · Shared cloud credits'},
+        'FR',
+    )
+    header = next(iter(user.find(AppHeader).elements))
+    contracts = [(c['label'], c.get('disable', False)) for c in header.props['contracts']]
+    assert contracts == [  # the chosen region's contracts; the others under a heading, one choice away
+        ('Atelier · FR · Flex tokens', False),
+        ('Other regions', True),
+        ('Construtora · BR · Shared cloud credits', False),
+    ]
+    choose(user, 'region', 'BR')
+    await until(lambda: (b := current_board(user)) is not None and b.view.mode == 'cloud_credits')
+    (switch,) = user.find(kind=ui.toggle, marker='region').elements
+    assert isinstance(switch, ui.toggle)
+    assert switch.value == 'BR'
+    header = next(iter(user.find(AppHeader).elements))
+    assert header.props['contracts'][0]['label'] == 'Construtora · BR · Shared cloud credits'
+    admin = await admins.authenticate('admin@example.com', PASSWORD)
+    assert admin is not None
+    assert await admins.region_of(admin.id) == 'BR'
+    await user.open('/logout')
+    await enter_as(user)  # another browser, another day: the region chosen last
+    browser_session(user).pop('contract', None)
+    await user.open('/')
+    await until(lambda: (b := current_board(user)) is not None and b.view.mode == 'cloud_credits')
 
 
 async def test_french_labels_numbers_and_document_language(user: User, seeded: Seeded) -> None:

@@ -1,4 +1,5 @@
-"""A rule may be paused (kept, not evaluated) and resumed: when, or null while it runs"""
+"""A rule may be paused (kept, not evaluated) and resumed: when, or null while it runs; an administrator's region,
+chosen on the page and remembered"""
 
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
@@ -11,4 +12,5 @@ class Migration(migrations.Migration):
 
     operations = [
         ops.AddField(model_name='AlertRule', name='paused_at', field=fields.DatetimeField(null=True)),
+        ops.AddField(model_name='Admin', name='region', field=fields.CharField(max_length=8, null=True)),
     ]
