@@ -1,4 +1,5 @@
-"""Regenerate docs/screenshots/ from the demo data: both modes at 1280 px and at 390 px wide, in each language
+"""Regenerate docs/screenshots/ from the demo data: both modes at 1280 px and at 390 px wide, in each language, and
+the teams as a table
 
 .venv/bin/python scripts/screenshots.py
 """
@@ -49,6 +50,13 @@ def shoot(url: str, width: int, height: int, name: str) -> None:
         wait_for(lambda: cards_showing(driver, 'Tokens available') == 5, timeout=20)
         settle(driver, height)
         driver.save_screenshot(str(OUT / f'flex-{name}.png'))
+        table = driver.find_element(By.CSS_SELECTOR, '[data-marker="table"]')
+        click(driver, table)  # the teams as a table (rows stacked on a phone)
+        wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, '[data-marker="teams-table"]'))
+        driver.execute_script('arguments[0].scrollIntoView()', driver.find_element(By.ID, 'teams-title'))
+        time.sleep(0.6)
+        driver.save_screenshot(str(OUT / f'flex-{name}-table.png'))
+        click(driver, table)  # back to the cards (the choice is remembered by the browser)
         choose_option(driver, 'Contract', 'Construtora')
         wait_for(lambda: cards_showing(driver, 'Shared cloud credits available') == 1, timeout=20)
         click(driver, driver.find_element(By.XPATH, "(//button[contains(., 'Show usage details')])[1]"))

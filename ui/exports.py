@@ -19,7 +19,6 @@ from services.reading.usage import UsageBreakdown
 from ui.i18n import locale_of, t
 
 Build = Callable[[], Awaitable[tuple[Table, Sequence[object]]]]  # the table, and the parts of its file name
-FORMATS = ('csv', 'csv_locale', 'xlsx')
 
 
 def event_text(event: TokenEvent, lang: str) -> str:

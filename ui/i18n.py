@@ -65,11 +65,6 @@ def use_language(lang: str) -> None:
     client.page = page
 
 
-def typed_date_hint(lang: str) -> str:
-    """How the locale writes a date in a field (``31/12/2026``)."""
-    return format_date(date(2026, 12, 31), 'short', locale=locale_of(lang)).replace('26', '2026', 1)
-
-
 def parse_typed_date(text: str, lang: str) -> date:
     """A date typed in the locale's short form (or ``YYYY-MM-DD``); ``ValueError`` if it is not a date."""
     text = text.strip()

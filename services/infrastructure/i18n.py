@@ -12,11 +12,10 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, get_timezone_name
+from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import (
@@ -36,7 +35,6 @@ DOMAIN = 'messages'
 LOCALES = {'en': 'en_GB', 'fr': 'fr_FR', 'pt': 'pt_BR'}
 LANGUAGES = {'en': 'English', 'fr': 'Français', 'pt': 'Português (Brasil)'}
 DEFAULT = 'en'
-Lang = Literal['en', 'fr', 'pt']
 
 
 def language_of(value: object, default: str = DEFAULT) -> str:
@@ -46,15 +44,6 @@ def language_of(value: object, default: str = DEFAULT) -> str:
         if code in LOCALES:
             return code
     return default
-
-
-def best_language(accept_language: str | None) -> str:
-    """The first language of an ``Accept-Language`` header that this app speaks (English otherwise)."""
-    for part in (accept_language or '').split(','):
-        code = part.split(';', 1)[0].strip()
-        if code and language_of(code, '') != '':
-            return language_of(code)
-    return DEFAULT
 
 
 @functools.cache
@@ -194,11 +183,6 @@ def zone_label(value: datetime, zone: ZoneInfo) -> str:
     where the zone has none (``UTC-03``) — never a language's own ("TU" in French)."""
     name = value.astimezone(zone).tzname() or 'UTC'
     return name if name[:1].isalpha() else f'UTC{name}'
-
-
-def zone_name(timezone: str, lang: str) -> str:
-    """A time zone as the locale names it (``Central European Time``, ``heure d’Europe centrale``)."""
-    return get_timezone_name(ZoneInfo(timezone), locale=locale_of(lang))
 
 
 def first_day_of_week(lang: str) -> int:

@@ -31,14 +31,6 @@ def cell(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def key_text(key: object) -> str:
-    """A report key as a cell: a product or user as it is (never a formula), a date as ``YYYY-MM-DD``, no team as
-    empty."""
-    if key is None:
-        return ''
-    return key.isoformat() if isinstance(key, date) else cell(str(key))
-
-
 def usage_csv(report: UsageBreakdown) -> str:
     """The rows of a usage report, largest first (by day: oldest first), under a ``key,quantity`` header (the
     API's ``usage.csv``)."""
