@@ -252,7 +252,7 @@ def together(holders: Sequence[HolderInput], chosen: Sequence[Suggestion], now: 
 
 
 # What a pair of teams' transfer would recover, by everything it depends on: a change touches a few teams, and the
-# live model's next flush projects again only the pairs of those (50 teams: 2,450 pairs, ~95 ms on this machine).
+# live model's next flush projects again only the pairs of those (their cost: docs/PERFORMANCE.md).
 # The lots given are usable at ``now`` whatever ``now`` was, so it is not part of the key.
 PAIRS_KEPT = 50_000
 _PAIRS: dict[tuple[object, ...], tuple[int, int] | None] = {}
