@@ -5,6 +5,7 @@ import gc
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from nicegui import app, ui
@@ -16,6 +17,7 @@ from services.alerts.watch import AlertWatch
 from services.infrastructure import bus, coordination, diagnostics, i18n, memory
 from services.infrastructure.database import close_database, open_database
 from services.infrastructure.settings import ConfigError, Settings
+from services.reading.audit import LedgerCheck
 from services.reading.live import LiveContracts
 from ui import install as install_pages
 from ui import middleware
@@ -71,6 +73,8 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
     app.state.refusals.start()
     watch = AlertWatch(settings.db_url, sender)
     watch.start()
+    ledger_check = LedgerCheck(settings.db_url, timedelta(hours=settings.ledger_check_hours))
+    ledger_check.start()
     app.state.alerts = sender
     feed_leader = coordination.Leadership(settings.db_url, coordination.DEMO_FEED)
     if settings.demo and settings.demo_feed:
@@ -89,6 +93,7 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
     await feed_leader.release()
     await pages.close()  # pages still reading their board finish before the database closes
     await watch.stop()
+    await ledger_check.stop()
     await sender.stop()
     await app.state.refusals.stop()
     if settings.stats:

@@ -14,6 +14,7 @@ import asyncpg
 MIGRATE_AND_LOAD = 0x42414C01
 DEMO_FEED = 0x42414C02
 ALERTS = 0x42414C03  # the evaluation of alert rules: one process of a deployment
+LEDGER_CHECK = 0x42414C04  # the ledger's scheduled full check: one process of a deployment
 
 
 def _dsn(db_url: str) -> str | None:

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     webhook_allow_private: Flag = Field(
         False, description='`1`: alert webhooks may target loopback and private addresses (tests, closed networks)'
     )
+    ledger_check_hours: int = Field(
+        24,
+        ge=0,
+        le=8760,
+        description="hours between two runs of the ledger's full check by one process of the deployment (the first an "
+        'hour after start; `0`: never)',
+    )
     stats: Path | None = Field(
         None, description='diagnostics: count SQL statements and write them, with live-update figures, here at exit'
     )
