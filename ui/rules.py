@@ -205,7 +205,12 @@ class RulesEditor:
     def _edit_form(self, rule: RuleInfo) -> None:
         """The rule's row become its form, in place: its kind stays, the rest can change."""
         lang = self.lang
-        with ui.column().classes('w-full gap-2 q-pa-sm rounded-borders bg-grey-2').mark('rule-edit-form'):
+        with (
+            ui.column()
+            .classes('w-full gap-2 q-pa-sm rounded-borders')
+            .style('border: 1px solid #1976d2')
+            .mark('rule-edit-form')
+        ):
             ui.label(kinds(lang, self.contract.is_flex)[rule.kind]).classes('text-body2 text-weight-medium')
             fields = RuleFields(lang, self.contract.is_flex, self.teams, rule)
             fields.hint(rule.kind)

@@ -50,6 +50,7 @@ def open_dialog(marker: str) -> Callable[[WebDriver], None]:
     def action(driver: WebDriver) -> None:
         press(marker)(driver)
         wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, '.q-dialog .q-card'))
+        wait_for(lambda: driver.execute_script(SETTLED))  # opened: what comes next is clicked where it stands
 
     return action
 
@@ -64,7 +65,7 @@ def edit_rule(driver: WebDriver) -> None:
     click(
         driver, wait_for(lambda: driver.find_element(By.XPATH, "//button[.//span[text()='Edit' or text()='Modifier']]"))
     )
-    shown(driver, '.q-dialog .bg-grey-2 input')
+    shown(driver, '.q-dialog .rounded-borders input')
 
 
 def by_team(driver: WebDriver) -> None:
