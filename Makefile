@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 PG_BIN := /usr/lib/postgresql/15/bin
 
-.PHONY: run test lint lock postgres browser haproxy cluster messages
+.PHONY: run test lint frontend lock postgres browser haproxy cluster messages
 
 # exactly the versions and files of requirements.lock (hashes checked), then the project itself
 $(STAMP): pyproject.toml requirements.lock
@@ -42,7 +42,18 @@ cluster: $(STAMP) postgres haproxy
 browser:
 	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
-	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
+	@$(MAKE) --no-print-directory node_modules
+
+# the browser side's tools, locked in package-lock.json: Biome (lint, format), TypeScript (types), axe-core
+node_modules: package.json package-lock.json
+	@test -x node_modules/.bin/biome -a -x node_modules/.bin/tsc -a -f node_modules/axe-core/axe.min.js \
+		-a node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund --silent
+
+# the page's JavaScript held to the Python's standard: linted and formatted, type-checked, unit-tested
+frontend: node_modules
+	npm run --silent lint
+	npm run --silent types
+	npm run --silent test
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -52,7 +63,7 @@ lint: $(STAMP)
 
 # The PostgreSQL lane starts its own throwaway cluster (tests/pg_cluster.py) and stops it at the end;
 # the browser tests drive Debian's Chromium, installed here when it is missing.
-test: $(STAMP) postgres browser haproxy lint
+test: $(STAMP) postgres browser haproxy lint frontend
 	$(PY) -m pytest
 	@echo 'Coverage of services/ (the floor is 90 %):'
 	$(PY) -m coverage report --include='services/*' --skip-covered --fail-under=90

@@ -1,5 +1,6 @@
 // The header every page shares: the product's name, the contract switch, the alerts bell, the language, who is
 // signed in and the way out — one element, so that a page costs the server a handful of elements (see ui/header.py).
+/** @type {import("./board-types").Component<Record<string, any>>} */
 export default {
   template: `
     <q-header class="nicegui-header wrap items-center gap-x-3 gap-y-1 flex-wrap bg-white text-black shadow-sm q-py-xs row q-px-md">

@@ -11,6 +11,11 @@ const NONE = "#e0e0e0";
 const ANNOUNCE_EVERY = 15000; // ms: changed numbers are announced politely, not on every tick
 const PROJECTION_DAYS = 30;
 
+/** @typedef {import("./board-types").CardView} Card */
+/** @typedef {import("./board-types").BoardView} BoardView */
+/** @typedef {import("./board-types").Patch} Patch */
+
+/** @type {import("./board-types").Component<import("./board-types").Board>} */
 export default {
   template: `
     <div class="balances-board w-full column gap-4">
@@ -245,6 +250,7 @@ export default {
     },
     tableColumns() {
       const l = this.state.labels;
+      /** @type {(name: string, label: string, align: string, sortable?: boolean) => object} */
       const column = (name, label, align, sortable = true) => ({ name, label, field: name, align, sortable });
       return [
         column("name", l.team, "left"),
@@ -258,10 +264,18 @@ export default {
       ];
     },
     tableRows() {
-      return this.shown.map((key) => {
+      return this.shown.map((/** @type {string} */ key) => {
         const c = this.state.cards[key];
-        return { key, name: c.title, health: c.health_text, available: c.available, used: c.used, total: c.total,
-                 share: c.share, expiry: c.expiry };
+        return {
+          key,
+          name: c.title,
+          health: c.health_text,
+          available: c.available,
+          used: c.used,
+          total: c.total,
+          share: c.share,
+          expiry: c.expiry,
+        };
       });
     },
     pagination: {
@@ -286,7 +300,7 @@ export default {
     },
     shown() {
       const needle = this.folded(this.search || "");
-      let keys = this.state.order.filter((key) => {
+      const keys = this.state.order.filter((key) => {
         const card = this.state.cards[key];
         if (!card) return false;
         if (needle && !this.folded(card.title).includes(needle)) return false;
@@ -294,26 +308,32 @@ export default {
         if (this.filter === "expiring" && !card.expiring) return false;
         return true;
       });
+      /** @type {(a: Card, b: Card) => number} */
       const byName = (a, b) => this.collator.compare(a.title, b.title);
-      const by = {
+      /** @type {Record<string, (a: Card, b: Card) => number>} */
+      const orders = {
         name: byName,
         available: (a, b) => a.available_value - b.available_value,
         used: (a, b) => a.used_value - b.used_value,
         total: (a, b) => a.total_value - b.total_value,
         share: (a, b) => a.share_value - b.share_value,
         expiry: (a, b) => (a.expiry_sort < b.expiry_sort ? -1 : a.expiry_sort > b.expiry_sort ? 1 : 0),
-      }[this.sort] || byName;
+      };
+      const by = orders[this.sort] || byName;
       const sign = this.descending ? -1 : 1;
       const cards = this.state.cards;
       return [...keys].sort((x, y) => sign * by(cards[x], cards[y]) || byName(cards[x], cards[y]));
     },
     shownText() {
-      return this.state.labels.shown.replace("{shown}", this.shown.length).replace("{total}", this.state.order.length);
+      return this.state.labels.shown
+        .replace("{shown}", String(this.shown.length))
+        .replace("{total}", String(this.state.order.length));
     },
     updatedText() {
       if (!this.state.updated) return "";
       try {
         // in the contract's zone, labelled as the bell and the e-mails label it: one zone on the page
+        /** @type {Intl.DateTimeFormatOptions} */
         const form = { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZone: this.state.timezone };
         const time = new Intl.DateTimeFormat(this.state.locale, form).format(new Date(this.state.updated));
         return this.state.zone ? `${time} ${this.state.zone}` : time;
@@ -358,13 +378,17 @@ export default {
   },
   mounted() {
     this.phoneQuery = window.matchMedia("(max-width: 599.98px)");
-    this.onPhone = (e) => (this.phone = e.matches);
+    this.onPhone = (/** @type {MediaQueryListEvent} */ e) => {
+      this.phone = e.matches;
+    };
     this.phoneQuery.addEventListener("change", this.onPhone);
     performance.mark("balances:numbers"); // for benchmarks and real-user monitoring
     this.drawQueued();
-    this.onPatch = (message) => message.room === this.room && this.apply(message);
-    this.onFull = (message) => message.room === this.room && this.replace(message.view);
-    this.join = () => window.socket.emit("balances_join", { client_id: window.clientId, board: this.board });
+    this.onPatch = (/** @type {import("./board-types").Patch} */ message) =>
+      message.room === this.room && this.apply(message);
+    this.onFull = (/** @type {{ room: string, view: BoardView }} */ message) =>
+      message.room === this.room && this.replace(message.view);
+    this.join = () => window.socket?.emit("balances_join", { client_id: window.clientId, board: this.board });
     const attach = () => {
       if (!window.socket) return setTimeout(attach, 10);
       window.socket.on("balances", this.onPatch);
@@ -382,7 +406,7 @@ export default {
       window.socket.off("balances_full", this.onFull);
       window.socket.off("connect", this.join);
     }
-    clearTimeout(this.announceTimer);
+    clearTimeout(this.announceTimer ?? undefined);
     this.sight?.disconnect();
     for (const chart of Object.values(this.charts)) chart.instance?.dispose();
   },
@@ -392,7 +416,16 @@ export default {
     },
     remembered() {
       // how this browser last looked at its teams: the sort, its direction, the filter and the view
-      const chosen = { sort: "name", descending: false, filter: "all", compact: false, table: false, page: 1, rowsPerPage: 25 };
+      /** @type {Record<string, unknown>} */
+      const chosen = {
+        sort: "name",
+        descending: false,
+        filter: "all",
+        compact: false,
+        table: false,
+        page: 1,
+        rowsPerPage: 25,
+      };
       try {
         const kept = JSON.parse(window.localStorage.getItem("balances.teams") || "{}");
         for (const name of ["sort", "descending", "filter", "compact", "table", "rowsPerPage"]) {
@@ -406,14 +439,21 @@ export default {
     remember() {
       const { sort, descending, filter, compact, table, rowsPerPage } = this;
       try {
-        window.localStorage.setItem("balances.teams", JSON.stringify({ sort, descending, filter, compact, table, rowsPerPage }));
+        window.localStorage.setItem(
+          "balances.teams",
+          JSON.stringify({ sort, descending, filter, compact, table, rowsPerPage }),
+        );
       } catch (e) {
         // storage refused (private mode): kept for this page only
       }
     },
     folded(text) {
       // "equipe" finds "Équipe": accents and case aside
-      return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLocaleLowerCase().trim();
+      return text
+        .normalize("NFD")
+        .replace(/\p{Diacritic}/gu, "")
+        .toLocaleLowerCase()
+        .trim();
     },
     healthIcon(key) {
       const health = this.card(key).health;
@@ -457,7 +497,7 @@ export default {
               if (!entry.isIntersecting) continue;
               this.sight.unobserve(entry.target);
               this.queue = this.queue || [];
-              this.queue.push(entry.target.dataset.chart);
+              this.queue.push(/** @type {HTMLElement} */ (entry.target).dataset.chart);
             }
             if (this._isMounted) this.drawQueued();
           },
@@ -498,8 +538,16 @@ export default {
       const known = this.parsed[key];
       if (known && known.trend === card.trend && known.text === card.trend_text) return known;
       const values = card.trend ? card.trend.split("|").map(Number) : [];
-      const projection = Array.from({ length: PROJECTION_DAYS }, (_, i) => (i < card.projection_days ? card.projection_rate : 0));
-      const found = { trend: card.trend, text: card.trend_text, values, texts: card.trend_text ? card.trend_text.split("|") : [], projection };
+      const projection = Array.from({ length: PROJECTION_DAYS }, (_, i) =>
+        i < card.projection_days ? card.projection_rate : 0,
+      );
+      const found = {
+        trend: card.trend,
+        text: card.trend_text,
+        values,
+        texts: card.trend_text ? card.trend_text.split("|") : [],
+        projection,
+      };
       this.parsed[key] = found;
       return found;
     },
@@ -513,19 +561,21 @@ export default {
     },
     trendPath(key, area) {
       // a sparkline in a 0..n × 0..100 box, drawn as SVG by Vue: no chart instance per card
+      /** @type {number[]} */
       const values = this.series(key).values;
       const top = this.top(key);
-      const points = values.map((v, i) => i + "," + (100 - (v / top) * 96).toFixed(2));
+      const points = values.map((v, i) => `${i},${(100 - (v / top) * 96).toFixed(2)}`);
       if (!points.length) return "";
-      return area ? "M0,100 L" + points.join(" L") + " L" + (values.length - 1) + ",100 Z" : "M" + points.join(" L");
+      return area ? `M0,100 L${points.join(" L")} L${values.length - 1},100 Z` : `M${points.join(" L")}`;
     },
     projectionPath(key) {
+      /** @type {{ values: number[], projection: number[] }} */
       const { values, projection } = this.series(key);
       if (!projection.length || !values.length) return "";
       const top = this.top(key);
       const start = values.length - 1;
       const points = [[start, values[start]], ...projection.map((v, i) => [start + 1 + i, v])];
-      return "M" + points.map(([x, v]) => x + "," + (100 - (v / top) * 96).toFixed(2)).join(" L");
+      return `M${points.map(([x, v]) => `${x},${(100 - (v / top) * 96).toFixed(2)}`).join(" L")}`;
     },
     hover(key, event) {
       const card = this.card(key);
@@ -533,7 +583,7 @@ export default {
       const count = this.points(key);
       const index = Math.round(((event.clientX - box.left) / box.width) * (count - 1));
       if (index < 0 || index >= count) return;
-      const left = Math.min(box.width - 140, Math.max(0, event.clientX - box.left)) + "px";
+      const left = `${Math.min(box.width - 140, Math.max(0, event.clientX - box.left))}px`;
       const day = this.state.trend_days[index] || "";
       const series = this.series(key);
       const projected = index >= series.values.length;
@@ -558,7 +608,11 @@ export default {
         },
         tooltip: empty
           ? { show: false }
-          : { trigger: "item", formatter: (p) => labels.point.replace("{day}", p.name).replace("{value}", card.ring_text[p.dataIndex]) },
+          : {
+              trigger: "item",
+              formatter: (/** @type {{ name: string, dataIndex: number }} */ p) =>
+                labels.point.replace("{day}", p.name).replace("{value}", card.ring_text[p.dataIndex]),
+            },
         series: [
           {
             type: "pie",
@@ -584,7 +638,11 @@ export default {
       this.announceTimer = setTimeout(() => {
         const parts = Object.keys(this.pending)
           .filter((k) => this.state.cards[k])
-          .map((k) => this.state.labels.announce.replace("{team}", this.state.cards[k].title).replace("{available}", this.state.cards[k].available));
+          .map((k) =>
+            this.state.labels.announce
+              .replace("{team}", this.state.cards[k].title)
+              .replace("{available}", this.state.cards[k].available),
+          );
         this.pending = {};
         this.announceTimer = null;
         this.announcedAt = Date.now();
@@ -602,8 +660,17 @@ export default {
         if ("available" in fields) this.announce(key);
         this.redraw(key);
       }
-      for (const field of ["alert", "updated", "zone", "summary", "order", "actions", "suggestions", "suggestions_total"]) {
-        if (field in message) this.state[field] = message[field];
+      for (const field of [
+        "alert",
+        "updated",
+        "zone",
+        "summary",
+        "order",
+        "actions",
+        "suggestions",
+        "suggestions_total",
+      ]) {
+        if (field in message) Object.assign(this.state, { [field]: message[/** @type {keyof Patch} */ (field)] });
       }
     },
     replace(view) {

@@ -62,9 +62,9 @@ def cloud(driver: WebDriver) -> None:
 
 
 def edit_rule(driver: WebDriver) -> None:
-    click(
-        driver, wait_for(lambda: driver.find_element(By.XPATH, "//button[.//span[text()='Edit' or text()='Modifier']]"))
-    )
+    wait_for(lambda: driver.execute_script(SETTLED))  # the rules tab has slid in: its buttons stand where they are
+    edit = "//div[contains(@class, 'q-tab-panel')]//button[.//span[text()='Edit' or text()='Modifier']]"
+    click(driver, wait_for(lambda: next(b for b in driver.find_elements(By.XPATH, edit) if b.is_displayed())))
     shown(driver, '.q-dialog .rounded-borders input')
 
 
