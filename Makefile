@@ -19,7 +19,7 @@ lock: $(STAMP)
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
 
 # after adding or changing texts: extract them into locales/messages.pot and the catalogues (then translate the new
-# entries of locales/*/LC_MESSAGES/messages.po; tests/services/test_i18n.py fails while one is missing)
+# entries of locales/*/LC_MESSAGES/messages.po; tests/services/infrastructure/test_i18n.py fails while one is missing)
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k t -k tn:1,2 --no-location --sort-output --omit-header --no-wrap -o locales/messages.pot .
 	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-pot-creation-date --no-wrap

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/config_table.py
 
-Paste it between the ``config-table`` markers of README.md; ``tests/services/test_settings.py`` fails while the two
+Paste it between the ``config-table`` markers of README.md; ``tests/services/infrastructure/test_settings.py`` fails while the two
 differ.
 """
 

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 
 from services.infrastructure.i18n import LOCALES_FOLDER, day, moment, number, parse_number, percent, share, t, tn, when
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 KEYWORDS = {'t': None, 'tn': (1, 2)}
 PLACEHOLDER = re.compile(r'\{(\w*)\}')
 

@@ -7,7 +7,7 @@ import pytest
 from scripts.config_table import table
 from services.infrastructure.settings import ConfigError, Settings
 
-README = Path(__file__).resolve().parents[2] / 'README.md'
+README = Path(__file__).resolve().parents[3] / 'README.md'
 
 
 def test_defaults_and_values(monkeypatch: pytest.MonkeyPatch) -> None:
