@@ -2,8 +2,8 @@
 
     .venv/bin/python scripts/config_table.py
 
-Paste it between the ``config-table`` markers of README.md; ``tests/services/infrastructure/test_settings.py`` fails while the two
-differ.
+Paste it between the ``config-table`` markers of README.md; ``tests/services/infrastructure/test_settings.py``
+fails while the two differ.
 """
 
 import sys
