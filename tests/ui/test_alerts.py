@@ -18,6 +18,15 @@ def unread(user: User) -> str:
     return bell(user)['label']
 
 
+async def open_rules(user: User) -> None:
+    """Sign in, open the bell's dialog and its rules tab."""
+    await sign_in(user)
+    await open_board(user)
+    click_bell(user)
+    await user.should_see(marker='alerts-dialog')
+    user.find(marker='alerts-rules-tab').click()
+
+
 async def test_the_bell_counts_unread_alerts_live_and_shows_their_history(user: User, seeded: Seeded) -> None:
     await sign_in(user)
     await open_board(user)
@@ -35,11 +44,7 @@ async def test_the_bell_counts_unread_alerts_live_and_shows_their_history(user: 
 
 
 async def test_rules_are_added_refused_with_reasons_and_deleted(user: User, seeded: Seeded) -> None:
-    await sign_in(user)
-    await open_board(user)
-    click_bell(user)
-    await user.should_see(marker='alerts-dialog')
-    user.find(marker='alerts-rules-tab').click()
+    await open_rules(user)
     await user.should_see('tokens expire within 90 days · every team')  # the seed's rule, there from the start
     await user.should_see("the contract's administrators")
     choose(user, 'rule-kind', 'available_below_percent')
@@ -64,11 +69,7 @@ async def test_rules_are_added_refused_with_reasons_and_deleted(user: User, seed
 
 
 async def test_a_rule_is_edited_in_place_and_paused_then_resumed(user: User, seeded: Seeded) -> None:
-    await sign_in(user)
-    await open_board(user)
-    click_bell(user)
-    await user.should_see(marker='alerts-dialog')
-    user.find(marker='alerts-rules-tab').click()
+    await open_rules(user)
     await user.should_see('tokens expire within 90 days · every team')
     user.find(marker='rule-edit').click()
     await user.should_see(marker='rule-edit-form')
@@ -95,11 +96,7 @@ async def test_a_rule_is_edited_in_place_and_paused_then_resumed(user: User, see
 
 
 async def test_a_test_without_a_mail_server_says_so(user: User, seeded: Seeded) -> None:
-    await sign_in(user)
-    await open_board(user)
-    click_bell(user)
-    await user.should_see(marker='alerts-dialog')
-    user.find(marker='alerts-rules-tab').click()
+    await open_rules(user)
     await user.should_see(marker='rule-test')
     user.find(marker='rule-test').click()
     await user.should_see('The test to admin@example.com failed: no mail server is configured')
@@ -126,11 +123,7 @@ async def test_a_refusal_streak_shows_in_the_bell_and_leads_to_the_refusals(user
 
 
 async def test_a_threshold_is_asked_for_in_what_its_kind_counts(user: User, seeded: Seeded) -> None:
-    await sign_in(user)
-    await open_board(user)
-    click_bell(user)
-    await user.should_see(marker='alerts-dialog')
-    user.find(marker='alerts-rules-tab').click()
+    await open_rules(user)
     choose(user, 'rule-kind', 'expiring_within_days')
     user.find(marker='rule-threshold').type('ninety')
     user.find(marker='rule-add').click()
