@@ -1,4 +1,4 @@
-"""Writing usage: the events, their ledger entries and the rollups, in the caller's transaction
+"""Writing usage: the events and the rollups, in the caller's transaction (the entries are ``ledger.writes``'s)
 
 Each batch adds to the rollups of the right grain (totals, products, users, and users and products together — what
 a cap counts — per team tag, by day and by calendar month, in the contract's time zone) with upserts, and moves the
@@ -35,7 +35,6 @@ EVENT_COLUMNS = (
     'occurred_at',
     'received_at',
 )
-ENTRY_COLUMNS = ('contract_id', 'holder_id', 'lot_id', 'kind', 'quantity', 'usage_event_id', 'created_at')
 
 
 def _adding(table: str, keys: str, *columns: str) -> str:
@@ -101,27 +100,6 @@ async def insert_new(
         suffix='ON CONFLICT (contract_id, client_id) DO NOTHING RETURNING client_id',
     )
     return {row['client_id']: ids[row['client_id']] for row in inserted}
-
-
-async def record(
-    conn: BaseDBAsyncClient,
-    contract: Contract,
-    events: Sequence[CheckedUsage],
-    ids: dict[str, str],
-    draws: Sequence[tuple[CheckedUsage, int, int]],
-    now: datetime,
-) -> None:
-    """Append a ``consume`` entry per draw ``(event, lot id, units)`` and add the new ``events`` to the rollup."""
-    await insert_rows(
-        conn,
-        'ledger_entry',
-        ENTRY_COLUMNS,
-        [
-            (contract.id, event.holder_id, lot_id, 'consume', -units, ids[event.client_id], now)
-            for event, lot_id, units in draws
-        ],
-    )
-    await add_to_rollups(conn, contract, events, now)
 
 
 async def add_to_rollups(

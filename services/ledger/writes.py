@@ -35,6 +35,7 @@ from services.ingest.events import CheckedBatch, CheckedUsage, UsageInput, check
 from services.ledger.allocation import LotState, allocate, available
 
 DEFAULT_VALIDITY = timedelta(days=365)
+ENTRY_COLUMNS = ('contract_id', 'holder_id', 'lot_id', 'kind', 'quantity', 'usage_event_id', 'created_at')
 
 __all__ = ['ConsumeResult', 'PurchaseResult', 'UsageInput', 'consume', 'purchase']
 
@@ -254,7 +255,16 @@ async def charge(
         for lot, take in draws:
             touched[lot.id] = lot
             entries.append((event, lot.id, take))
-    await rollups.record(conn, contract, new, ids, entries, now)
+    await database.insert_rows(  # a consume entry per draw: the ledger's own writing, here
+        conn,
+        'ledger_entry',
+        ENTRY_COLUMNS,
+        [
+            (contract.id, event.holder_id, lot_id, 'consume', -units, ids[event.client_id], now)
+            for event, lot_id, units in entries
+        ],
+    )
+    await rollups.add_to_rollups(conn, contract, new, now)
     await save_remaining(conn, list(touched.values()))
     charged = {event.holder_id for event in new}
     if new:
