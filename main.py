@@ -33,9 +33,9 @@ api.install(app, settings.operator, webhook_allow_private=settings.webhook_allow
 install_pages()
 
 # NiceGUI does not await async on_startup handlers; a lifespan is awaited before the first request is served.
-# young collections of at most 10,000 new objects, a middle one of at most ~30,000 (every page opened leaves ~1,500
-# objects that live as long as it: 10 young ones to a middle one made it scan 100,000, 50–120 ms, after a burst of
-# opening pages; 50,000 × 20 once cost 450 ms), full ones as rare as before (after 10 M objects): docs/PERFORMANCE.md
+# young collections of at most 10,000 new objects, a middle one of at most ~30,000 (every page opened leaves objects
+# that live as long as it: with Python's defaults a burst of opening pages made the middle ones long), full ones as
+# rare as before (after 10 M objects); the measurements behind these numbers: docs/PERFORMANCE.md
 GC_THRESHOLDS = (10_000, 2, 500)
 nicegui_lifespan = getattr(app.state, 'nicegui_lifespan', None) or app.router.lifespan_context
 app.state.nicegui_lifespan = nicegui_lifespan  # kept, so that a re-run of this file (the tests') wraps it once
@@ -83,7 +83,7 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
     i18n.load_every_language()
     async with nicegui_lifespan(fastapi_app):
         # what start-up made (modules, locale data, the ORM) lives as long as the process: out of the cycle
-        # collector's sight, so that a full collection scans the pages' objects only (a 400 ms pause at 500 pages)
+        # collector's sight, so that a full collection scans the pages' objects only (docs/PERFORMANCE.md)
         gc.collect()
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)

@@ -99,7 +99,7 @@ def install() -> None:
 def scripts() -> tuple[str, ...]:
     """The paths of the scripts a board loads that the sign-in page does not: its component, and the ECharts module
     it imports with the chunk that module imports. The sign-in page fetches them ahead into the browser's cache,
-    while the person types: a first sign-in otherwise downloads them one after the other (1.1 MB, ~300 ms)."""
+    while the person types: a first sign-in otherwise downloads them one after the other (about a megabyte)."""
     base = f'/_nicegui/{__version__}'
     component = BalanceBoard.component
     paths = [f'{base}/components/{component.key}'] if component else []

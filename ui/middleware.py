@@ -3,9 +3,9 @@
 NiceGUI wraps every HTTP request in three ``BaseHTTPMiddleware`` (which browser a request comes from, a proxy's
 path prefix in redirects, the cache headers of its own files). Each runs the rest of the app in a task of its own
 and ends it by cancelling a task group: ~50 objects per request and middleware left in reference cycles (the
-cancelled scope, its ``CancelledError``, the traceback and its frames) that only the cycle collector frees. At 20
-requests a second, with 500 pages open, its young collections then came every 4 s and spent 30–40 ms each freeing
-them, a pause any request meeting it waited through (docs/PERFORMANCE.md). The classes here do what NiceGUI's do,
+cancelled scope, its ``CancelledError``, the traceback and its frames) that only the cycle collector frees: with
+many pages open, frequent collections, each a pause any request meeting it waited through (measured in
+docs/PERFORMANCE.md). The classes here do what NiceGUI's do,
 as the ``send`` of the request's own task; ``install`` puts them in their place once NiceGUI has added its own.
 """
 

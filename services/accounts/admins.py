@@ -15,7 +15,7 @@ from services.domain.checks import CONTROL, EMAIL
 from services.domain.errors import InvalidInput
 
 MIN_PASSWORD = 12
-# OWASP's recommended argon2id parameters (19 MiB, 2 passes, 1 lane): about 25 ms a check here, off the event loop
+# OWASP's recommended argon2id parameters (19 MiB, 2 passes, 1 lane): a check runs off the event loop
 _hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 # verified against when the e-mail is unknown, so that a wrong e-mail costs the same time as a wrong password
 _DUMMY_HASH = _hasher.hash('not a password of anyone')
