@@ -10,10 +10,11 @@ evaluates every contract with rules once, ``CHUNK`` contracts at a time: a chang
 evaluated is evaluated now, and every moment is scheduled. The caps of the contracts evaluated are looked at too: a
 notify stage reached sends its notice once (``caps.notify_caps``). Writes never wait for any of this.
 
-An assignment settles first: the two teams an assignment touched are evaluated ``ASSIGNMENT_SETTLE`` after it, not at
-once, so that an assignment undone within that time (the page offers "Undo" right after it) makes no alert fire or
-resolve — the assignment and its undoing are one change that changed nothing. Other changes of those teams meanwhile
-are evaluated with them, at the end of the settle.
+An administrator's assignment settles first: the two teams an assignment made on the page touched are evaluated
+``ASSIGNMENT_SETTLE`` after it, not at once, so that one undone within that time (the page offers "Undo" right after
+it) makes no alert fire or resolve — the assignment and its undoing are one change that changed nothing. Other changes
+of those teams meanwhile are evaluated with them, at the end of the settle. A transfer through the API (which has no
+undo) is evaluated at once, as any other change.
 """
 
 import asyncio
@@ -126,9 +127,9 @@ class AlertWatch:
         if not named:
             return
         since = now - ASSIGNMENT_SETTLE
-        recent = await Transfer.filter(contract_id__in=named, created_at__gt=since).values_list(
-            'from_team_id', 'to_team_id', 'created_at'
-        )
+        # the page's assignments: made by an administrator, named by e-mail (the API's by a key or the operator)
+        pages = Transfer.filter(contract_id__in=named, created_at__gt=since, made_by__contains='@')
+        recent = await pages.values_list('from_team_id', 'to_team_id', 'created_at')
         if not recent:
             return
         settles: dict[int, datetime] = {}

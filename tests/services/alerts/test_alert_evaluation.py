@@ -234,9 +234,12 @@ async def test_the_bell_counts_what_an_administrator_has_not_seen(db: str) -> No
     assert (NOW + timedelta(days=31)).date() > (NOW + timedelta(days=30)).date()
 
 
+ADMIN = 'chef@example.com'
+
+
 async def test_an_assignment_undone_within_its_settle_makes_no_alert_fire_or_resolve(db: str, db_url: str) -> None:
-    """An assignment is evaluated ``ASSIGNMENT_SETTLE`` after it: undone meanwhile, it changed nothing to evaluate;
-    kept, it is evaluated then, once."""
+    """An administrator's assignment is evaluated ``ASSIGNMENT_SETTLE`` after it: undone meanwhile, it changed
+    nothing to evaluate; kept, it is evaluated then, once. One through the API (no undo there) at once."""
     contract, teams = await flex_contract('A', 'B')
     a, b = teams['A'], teams['B']
     await buy(contract, 'pa', 1000, a, expires_at=NOW + 300 * DAY)
@@ -246,26 +249,36 @@ async def test_an_assignment_undone_within_its_settle_makes_no_alert_fire_or_res
     watch = AlertWatch(db_url, Sender(DeliveryConfig()), clock)
     try:
         await watch.round()  # taking the lead: everything once
-        assignment = await ledger.transfer(contract, client_id='t1', from_team=a, to_team=b, quantity=600, now=NOW)
+        assignment = await ledger.transfer(
+            contract, client_id='t1', from_team=a, to_team=b, quantity=600, made_by=ADMIN, now=NOW
+        )
         watch.on_change(bus.Change(contract, assignment.holders))
         await watch.round()
         assert await states(contract) == []  # A has 400, under 500: but the assignment settles first
         assert watch._next() == NOW + ASSIGNMENT_SETTLE
         clock.move(timedelta(seconds=5))
-        undoing = await ledger.undo_transfer(contract, client_id='u1', transfer='t1', now=clock.now())
+        undoing = await ledger.undo_transfer(contract, client_id='u1', transfer='t1', made_by=ADMIN, now=clock.now())
         watch.on_change(bus.Change(contract, undoing.holders))
         await watch.round()
         clock.move(ASSIGNMENT_SETTLE)
         await watch.round()  # settled: A holds 1,000 again, nothing crossed
         assert await states(contract) == []
         assert not watch._settling
-        kept = await ledger.transfer(contract, client_id='t2', from_team=a, to_team=b, quantity=600, now=clock.now())
+        kept = await ledger.transfer(
+            contract, client_id='t2', from_team=a, to_team=b, quantity=600, made_by=ADMIN, now=clock.now()
+        )
         watch.on_change(bus.Change(contract, kept.holders))
         await watch.round()
         assert await states(contract) == []
         clock.move(ASSIGNMENT_SETTLE)
         await watch.round()
         assert await states(contract) == [('firing', a)]  # kept: it fires once the settle is over
+        api = await ledger.transfer(  # through the API, which has no undo: evaluated at once
+            contract, client_id='t3', from_team=b, to_team=a, quantity=600, made_by='API key 3', now=clock.now()
+        )
+        watch.on_change(bus.Change(contract, api.holders))
+        await watch.round()
+        assert await states(contract) == [('firing', a), ('resolved', a)]
     finally:
         await watch.stop()
 
