@@ -244,6 +244,11 @@ export default {
         { value: "expiry", label: l.sort_expiry },
       ];
     },
+    kept() {
+      // how this browser looks at its teams, kept across reloads (see remembered)
+      const { sort, descending, filter, compact, table, rowsPerPage } = this;
+      return { sort, descending, filter, compact, table, rowsPerPage };
+    },
     collator() {
       // natural order ("Équipe 2" before "Équipe 10"), accents and case aside, as the page's language sorts
       return new Intl.Collator(this.state.locale, { numeric: true, sensitivity: "base" });
@@ -351,22 +356,11 @@ export default {
     },
     compact() {
       this.$nextTick(() => this.drawQueued());
-      this.remember();
     },
     table() {
       this.$nextTick(() => this.drawQueued());
-      this.remember();
     },
-    sort() {
-      this.remember();
-    },
-    descending() {
-      this.remember();
-    },
-    filter() {
-      this.remember();
-    },
-    rowsPerPage() {
+    kept() {
       this.remember();
     },
     search() {
@@ -437,12 +431,8 @@ export default {
       return chosen;
     },
     remember() {
-      const { sort, descending, filter, compact, table, rowsPerPage } = this;
       try {
-        window.localStorage.setItem(
-          "balances.teams",
-          JSON.stringify({ sort, descending, filter, compact, table, rowsPerPage }),
-        );
+        window.localStorage.setItem("balances.teams", JSON.stringify(this.kept));
       } catch (e) {
         // storage refused (private mode): kept for this page only
       }

@@ -4,7 +4,6 @@ webhook (its secret shown once); editing one in place, pausing and resuming it, 
 The seed's rule is there from the start (tokens expiring within 90 days, to the contract's administrators).
 """
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -99,7 +98,7 @@ class RuleFields:
             'available_below': t('a quantity, e.g. {example}', lang, example=number_example(lang)),
         }.get(kind, t('a number of days, e.g. {example}', lang, example=90))
 
-    def values(self, kind: str) -> tuple['RuleValues | None', str]:
+    def values(self, kind: str) -> tuple[dict[str, Any] | None, str]:
         """The fields as ``create_rule`` and ``update_rule`` take them, or what is wrong with the threshold."""
         text = (self.threshold.value or '').strip()
         if not text:
@@ -110,20 +109,7 @@ class RuleFields:
             return None, unreadable(text, self.lang, unit=unit_of(kind))
         emails = [part.strip() for part in (self.emails.value or '').split(',') if part.strip()]
         webhook = (self.webhook.value or '').strip() or None
-        return RuleValues(threshold, self.team.value or None, emails, webhook), ''
-
-
-@dataclass(frozen=True)
-class RuleValues:
-    """What the form says of a rule, as the services take it."""
-
-    threshold: object
-    team: int | None
-    emails: list[str]
-    webhook: str | None
-
-    def fields(self) -> dict[str, Any]:
-        return {'threshold': self.threshold, 'team': self.team, 'emails': self.emails, 'webhook': self.webhook}
+        return {'threshold': threshold, 'team': self.team.value or None, 'emails': emails, 'webhook': webhook}, ''
 
 
 def unit_of(kind: str) -> str:
@@ -241,7 +227,7 @@ class RulesEditor:
             return
         try:
             changed = await alerts.change_rule(
-                self.contract.id, rule.id, allow_private=_config().allow_private, **values.fields()
+                self.contract.id, rule.id, allow_private=_config().allow_private, **values
             )
         except InvalidInput as refused:
             error.set_text(self._invalid(refused, rule.kind))
@@ -275,9 +261,7 @@ class RulesEditor:
             self.error.set_text(problem)
             return
         try:
-            rule = await alerts.add_rule(
-                self.contract.id, kind=kind, allow_private=_config().allow_private, **values.fields()
-            )
+            rule = await alerts.add_rule(self.contract.id, kind=kind, allow_private=_config().allow_private, **values)
         except InvalidInput as error:
             self.error.set_text(self._invalid(error, kind))
             return
