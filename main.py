@@ -12,12 +12,12 @@ from nicegui import app, ui
 
 import api
 from services import demo
+from services.alerts.books import LedgerCheck
 from services.alerts.delivery import DeliveryConfig, Sender, release_claims
 from services.alerts.watch import AlertWatch
 from services.infrastructure import bus, coordination, diagnostics, i18n, memory
 from services.infrastructure.database import close_database, open_database
 from services.infrastructure.settings import ConfigError, Settings
-from services.reading.audit import LedgerCheck
 from services.reading.live import LiveContracts
 from ui import install as install_pages
 from ui import middleware

@@ -37,7 +37,9 @@ class Transfer(Model):
 class Lot(Model):
     """Tokens with one expiry date held by one holder: a purchase, or the part of a lot a transfer moved.
 
-    ``remaining`` is a cache of ``original`` plus the lot's ledger entries; the ledger check reconciles them.
+    ``remaining`` is the sum of the lot's ledger entries, kept by the database: a lot is created with 0 remaining,
+    each entry inserted adds its quantity, and any other change is refused (migration 0013); ``last_entry_id`` is
+    the last entry counted. The ledger check still reconciles them, in case.
     Quantities are integer ten-thousandths (see ``services.domain.quantity``).
     """
 
@@ -60,6 +62,7 @@ class Lot(Model):
     )
     original = fields.BigIntField()
     remaining = fields.BigIntField()
+    last_entry_id = fields.BigIntField(null=True)
     purchased_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     created_at = fields.DatetimeField()

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import aiosmtplib
 import httpx
+from pypika_tortoise import Table
 
 from models import Alert, AlertDelivery, AlertRule, Cap
 from services.accounts.contracts import get_contract
@@ -195,16 +196,37 @@ async def post_webhook(config: DeliveryConfig, url: str, secret: str, body: byte
 async def claim(now: datetime, limit: int = BATCH) -> list[Job]:
     """Lease the due deliveries no other sender holds, counting the attempt; in one statement."""
     conn = database.connection()
-    marks = [database.mark(conn, n) for n in (1, 2, 3)]  # numbered: the second is used twice
-    skip = ' FOR UPDATE SKIP LOCKED' if database.is_postgres(conn) else ''
-    rows = await conn.execute_query_dict(
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        f'UPDATE alert_delivery SET claimed_until = {marks[0]}, attempts = attempts + 1 WHERE id IN ('  # noqa: S608
-        "SELECT id FROM alert_delivery WHERE status = 'pending' "
-        f'AND next_attempt_at <= {marks[1]} AND (claimed_until IS NULL OR claimed_until <= {marks[1]}) '
-        f'ORDER BY next_attempt_at, id LIMIT {marks[2]}{skip}) '
-        'RETURNING id, alert_id, channel, target, language, attempts',
-        [now + LEASE, now, limit],
+    delivery, build = Table('alert_delivery'), database.query(conn)
+    due = (
+        build.from_(delivery)
+        .select(delivery.id)
+        .where(
+            (delivery.status == 'pending')
+            & (delivery.next_attempt_at <= now)
+            & (delivery.claimed_until.isnull() | (delivery.claimed_until <= now))
+        )
+        .orderby(delivery.next_attempt_at, delivery.id)
+        .limit(limit)
+    )
+    if database.is_postgres(conn):
+        due = due.for_update(skip_locked=True)
+    claimed = (
+        build.update(delivery)
+        .set(delivery.claimed_until, now + LEASE)
+        .set(delivery.attempts, delivery.attempts + 1)
+        .where(delivery.id.isin(due))
+    )
+    rows = await database.fetch(
+        conn,
+        database.returning(
+            claimed,
+            delivery.id,
+            delivery.alert_id,
+            delivery.channel,
+            delivery.target,
+            delivery.language,
+            delivery.attempts,
+        ),
     )
     return [
         Job(int(r['id']), int(r['alert_id']), str(r['channel']), str(r['target']), str(r['language']), r['attempts'])
@@ -222,12 +244,17 @@ async def settle(job: Job, error: BaseException | None, now: datetime) -> str:
     else:
         delay = RETRY_DELAYS[min(job.attempts, len(RETRY_DELAYS)) - 1]
         status, due, reason = 'pending', now + timedelta(seconds=delay), str(error) or type(error).__name__
-    marks = database.placeholders(conn, 5)
-    await conn.execute_query(
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        f'UPDATE alert_delivery SET status = {marks[0]}, next_attempt_at = {marks[1]}, last_error = {marks[2]}, '  # noqa: S608
-        f'sent_at = {marks[3]}, claimed_until = NULL WHERE id = {marks[4]}',
-        [status, due, reason[:500] if reason else None, now if status == 'sent' else None, job.id],
+    delivery = Table('alert_delivery')
+    await database.run(
+        conn,
+        database.query(conn)
+        .update(delivery)
+        .set(delivery.status, status)
+        .set(delivery.next_attempt_at, due)
+        .set(delivery.last_error, reason[:500] if reason else None)
+        .set(delivery.sent_at, now if status == 'sent' else None)
+        .set(delivery.claimed_until, None)
+        .where(delivery.id == job.id),
     )
     return status
 

@@ -14,6 +14,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from pypika_tortoise import Table
+from pypika_tortoise import functions as fn
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -159,35 +161,37 @@ async def _flip(
     """Set each (rule, holder) state to what its condition is now; the pairs that changed (or that are new and
     true), with their new state; ``since`` gets when each known pair last changed. Rows are locked in key order
     first (PostgreSQL), so evaluators queue up."""
-    rule_ids = sorted({rule for rule, _ in wanted})
-    marks = ', '.join(database.placeholders(conn, len(rule_ids)))
-    lock = ' ORDER BY rule_id, holder_id FOR UPDATE' if database.is_postgres(conn) else ''
-    rows = await conn.execute_query_dict(
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        f'SELECT rule_id, holder_id, firing, changed_at FROM alert_state WHERE rule_id IN ({marks}){lock}',  # noqa: S608
-        rule_ids,
+    state, build = Table('alert_state'), database.query(conn)
+    known_rows = (
+        build.from_(state)
+        .select(state.rule_id, state.holder_id, state.firing, state.changed_at)
+        .where(state.rule_id.isin(sorted({rule for rule, _ in wanted})))
     )
+    if database.is_postgres(conn):
+        known_rows = known_rows.orderby(state.rule_id, state.holder_id).for_update()
+    rows = await database.fetch(conn, known_rows)
     known = {(row['rule_id'], row['holder_id']): bool(row['firing']) for row in rows}
     since.update({(row['rule_id'], row['holder_id']): database.to_datetime(row['changed_at']) for row in rows})
     changed = []
-    # numbered marks: the two statements name the same four parameters in different orders
-    set_mark, rule_mark, holder_mark, at_mark = (database.mark(conn, n) for n in range(1, 5))
     for key, firing in sorted(wanted.items()):
         if key not in known:
-            inserted = await conn.execute_query_dict(
-                # S608: the identifiers and parameter marks are the code's own; every value is bound
-                'INSERT INTO alert_state (rule_id, holder_id, firing, changed_at) '  # noqa: S608
-                f'VALUES ({set_mark}, {rule_mark}, {holder_mark}, {at_mark}) '
-                'ON CONFLICT (rule_id, holder_id) DO NOTHING RETURNING id',
-                [key[0], key[1], firing, now],
+            new_state = (
+                build.into(state)
+                .columns(state.rule_id, state.holder_id, state.firing, state.changed_at)
+                .insert(key[0], key[1], firing, now)
+                .on_conflict(state.rule_id, state.holder_id)
+                .do_nothing()
             )
+            inserted = await database.fetch(conn, database.returning(new_state, state.id))
             if inserted and firing:  # a rule created while its condition holds fires once
                 changed.append((key, True))
         elif known[key] != firing:
-            await conn.execute_query(
-                f'UPDATE alert_state SET firing = {set_mark}, changed_at = {at_mark} '  # noqa: S608
-                f'WHERE rule_id = {rule_mark} AND holder_id = {holder_mark}',
-                [firing, key[0], key[1], now],
+            await database.run(
+                conn,
+                build.update(state)
+                .set(state.firing, firing)
+                .set(state.changed_at, now)
+                .where((state.rule_id == key[0]) & (state.holder_id == key[1])),
             )
             changed.append((key, firing))
     return changed
@@ -222,12 +226,13 @@ def _crossing(
 
 async def _expired_between(conn: BaseDBAsyncClient, holder_id: int, start: datetime, end: datetime) -> int:
     """Units the holder's lots lost to expiry in ``(start, end]``: what they still held when they expired."""
-    marks = [database.mark(conn, n) for n in (1, 2, 3)]
-    rows = await conn.execute_query_dict(
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        f'SELECT COALESCE(SUM(remaining), 0) AS units FROM lot WHERE holder_id = {marks[0]} '  # noqa: S608
-        f'AND expires_at > {marks[1]} AND expires_at <= {marks[2]} AND remaining > 0',
-        [holder_id, start, end],
+    lot = Table('lot')
+    rows = await database.fetch(
+        conn,
+        database.query(conn)
+        .from_(lot)
+        .select(fn.Coalesce(fn.Sum(lot.remaining), 0).as_('units'))
+        .where((lot.holder_id == holder_id) & (lot.expires_at > start) & (lot.expires_at <= end) & (lot.remaining > 0)),
     )
     return int(rows[0]['units'] or 0) if rows else 0
 

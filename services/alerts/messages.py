@@ -72,6 +72,16 @@ def condition(crossing: Crossing, lang: str) -> str:
 
 def summary(crossing: Crossing, lang: str) -> str:
     """One line for the history: who, the condition, firing or resolved, and the key numbers."""
+    if crossing.kind == 'ledger_check':  # the ledger's scheduled check (``threshold``: discrepancies found)
+        if crossing.state == 'resolved':
+            return t('{name}: resolved — the ledger check finds the books balanced again', lang, name=crossing.name)
+        return tn(
+            '{name}: the ledger check found {count} discrepancy in the books (the details are in the server log)',
+            '{name}: the ledger check found {count} discrepancies in the books (the details are in the server log)',
+            int(crossing.threshold),
+            lang,
+            name=crossing.name,
+        )
     numbers = {
         'available': number(from_units(crossing.available), lang),
         'total': number(from_units(crossing.total), lang),

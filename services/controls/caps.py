@@ -13,6 +13,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
+from pypika_tortoise import Table, ValueWrapper
+from pypika_tortoise import functions as fn
+from pypika_tortoise.enums import SqlTypes
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from models import Cap, Team
@@ -132,10 +135,10 @@ async def used_by(conn: BaseDBAsyncClient, contract: ContractInfo, caps: Sequenc
     """Units each cap counts in its current period, from the rollup of users and products, in one statement."""
     if not caps:
         return {}
-    params: list[object] = [contract.id]
+    rollup, build = Table('usage_by_user_product'), database.query(conn)
     parts = []
     for cap in caps:
-        where = [f'contract_id = {database.mark(conn, 1)}']
+        counted = rollup.contract_id == contract.id
         for column, value in (
             ('grain', DAY if cap.period == 'day' else MONTH),
             ('day', period_start(cap.period, today)),
@@ -144,15 +147,16 @@ async def used_by(conn: BaseDBAsyncClient, contract: ContractInfo, caps: Sequenc
             ('product', cap.product),
         ):
             if value is not None:
-                params.append(value)
-                where.append(f'{column} = {database.mark(conn, len(params))}')
-        params.append(cap.id)
+                counted &= rollup.field(column) == value
         parts.append(
-            # S608: the identifiers and parameter marks are the code's own; every value is bound
-            f'SELECT CAST({database.mark(conn, len(params))} AS INTEGER) AS cap, SUM(quantity) AS units '  # noqa: S608
-            f'FROM usage_by_user_product WHERE {" AND ".join(where)}'
+            build.from_(rollup)
+            .select(fn.Cast(ValueWrapper(cap.id), SqlTypes.INTEGER).as_('cap'), fn.Sum(rollup.quantity).as_('units'))
+            .where(counted)
         )
-    rows = await conn.execute_query_dict(' UNION ALL '.join(parts), params)
+    union: database.Built = parts[0]
+    for part in parts[1:]:
+        union = union.union_all(part)
+    rows = await database.fetch(conn, union)
     return {int(row['cap']): int(row['units'] or 0) for row in rows}
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from pypika_tortoise import Order, Table
+from pypika_tortoise import functions as fn
 from tortoise.transactions import in_transaction
 
 from models import Team
@@ -31,6 +33,7 @@ from services.domain.quantity import from_units
 from services.infrastructure import database, tasks
 from services.infrastructure.clock import resolve
 from services.ingest.events import MAX_PRODUCT, MAX_USER
+from services.ledger.allocation import usable_where
 
 FLUSH = 0.5  # seconds between two writes of the refusals counted meanwhile
 STREAK = 5  # refusals of one user, product and reason in a day that make a streak (shown in the bell)
@@ -170,12 +173,16 @@ async def _holder(contract: ContractInfo, team: int | None) -> tuple[int, tuple[
             return None
         if not contract.is_flex:
             team = None
-    paying = f'holder.team_id = {database.mark(conn, 2)}' if team is not None else 'holder.team_id IS NULL'
-    rows = await conn.execute_query_dict(
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        'SELECT holder.id AS holder, team.allowed_products AS allowed FROM holder '  # noqa: S608
-        f'LEFT JOIN team ON team.id = holder.team_id WHERE holder.contract_id = {database.mark(conn, 1)} AND {paying}',
-        [contract.id, team] if team is not None else [contract.id],
+    holder, team_row = Table('holder'), Table('team')
+    paying = holder.team_id == team if team is not None else holder.team_id.isnull()
+    rows = await database.fetch(
+        conn,
+        database.query(conn)
+        .from_(holder)
+        .left_join(team_row)
+        .on(team_row.id == holder.team_id)
+        .select(holder.id.as_('holder'), team_row.allowed_products.as_('allowed'))
+        .where((holder.contract_id == contract.id) & paying),
     )
     if not rows:
         return None
@@ -185,12 +192,19 @@ async def _holder(contract: ContractInfo, team: int | None) -> tuple[int, tuple[
 async def _window_end(contract_id: int, user: str, product: str, now: datetime) -> datetime | None:
     """The end of the user's charged window of the product open now, if one is."""
     conn = database.connection()
-    marks = [database.mark(conn, n) for n in (1, 2, 3, 4, 5)]
-    rows = await conn.execute_query_dict(
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        f'SELECT MAX(ends_at) AS ends_at FROM usage_window WHERE contract_id = {marks[0]} '  # noqa: S608
-        f'AND user_name = {marks[1]} AND product = {marks[2]} AND starts_at > {marks[3]} AND starts_at <= {marks[4]}',
-        [contract_id, user, product, now - WINDOW, now],
+    window = Table('usage_window')
+    rows = await database.fetch(
+        conn,
+        database.query(conn)
+        .from_(window)
+        .select(fn.Max(window.ends_at).as_('ends_at'))
+        .where(
+            (window.contract_id == contract_id)
+            & (window.user_name == user)
+            & (window.product == product)
+            & (window.starts_at > now - WINDOW)
+            & (window.starts_at <= now)
+        ),
     )
     ends = rows[0]['ends_at'] if rows else None
     return database.to_datetime(ends) if ends is not None else None
@@ -199,10 +213,13 @@ async def _window_end(contract_id: int, user: str, product: str, now: datetime) 
 async def _available(holder_id: int, now: datetime) -> int:
     """Units in the holder's usable lots."""
     conn = database.connection()
-    rows = await conn.execute_query_dict(
-        'SELECT SUM(remaining) AS units FROM lot WHERE holder_id = '  # noqa: S608 - marks only
-        f'{database.mark(conn, 1)} AND remaining > 0 AND expires_at > {database.mark(conn, 2)}',
-        [holder_id, now],
+    lot = Table('lot')
+    rows = await database.fetch(
+        conn,
+        database.query(conn)
+        .from_(lot)
+        .select(fn.Sum(lot.remaining).as_('units'))
+        .where((lot.holder_id == holder_id) & usable_where(lot, now)),
     )
     return int(rows[0]['units'] or 0) if rows else 0
 
@@ -223,17 +240,19 @@ async def refusals(
     if team is not None and not await Team.exists(id=team, contract_id=contract.id):
         raise UnknownTeam(team)
     conn = database.connection()
-    params: list[object] = [contract.id, date_range.start, date_range.end]
-    where = ''
+    refusal = Table('refusal')
+    chosen = (refusal.contract_id == contract.id) & refusal.day.between(date_range.start, date_range.end)
     if team is not None:
-        params.append(team)
-        where = f' AND team_key = {database.mark(conn, 4)}'
-    rows = await conn.execute_query_dict(
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        'SELECT day, team_key, user_name, product, reason, count FROM refusal '  # noqa: S608
-        f'WHERE contract_id = {database.mark(conn, 1)} AND day BETWEEN {database.mark(conn, 2)} '
-        f'AND {database.mark(conn, 3)}{where} ORDER BY day DESC, count DESC, user_name, product, reason LIMIT 10000',
-        params,
+        chosen &= refusal.team_key == team
+    rows = await database.fetch(
+        conn,
+        database.query(conn)
+        .from_(refusal)
+        .select(refusal.day, refusal.team_key, refusal.user_name, refusal.product, refusal.reason, refusal.count)
+        .where(chosen)
+        .orderby(refusal.day, refusal.count, order=Order.desc)
+        .orderby(refusal.user_name, refusal.product, refusal.reason)
+        .limit(10_000),
     )
     return [
         RefusalCount(

@@ -14,6 +14,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
+from pypika_tortoise import Query
+from pypika_tortoise.dialects import PostgreSQLQuery, SQLLiteQuery
+from pypika_tortoise.dialects.postgresql import PostgreSQLQueryBuilder
+from pypika_tortoise.dialects.sqlite import SQLLiteQueryBuilder
+from pypika_tortoise.queries import QueryBuilder, _SetOperation
+from pypika_tortoise.terms import Field, Parameterizer
 from tortoise import Tortoise, connections
 from tortoise.backends.base import executor
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -112,6 +118,46 @@ async def snapshot() -> AsyncIterator[BaseDBAsyncClient]:
 def is_postgres(conn: BaseDBAsyncClient | None = None) -> bool:
     """Whether the connection (by default the current one) speaks PostgreSQL rather than SQLite."""
     return (conn or connection()).capabilities.dialect == 'postgres'
+
+
+class _SQLiteQuery(SQLLiteQuery):
+    """SQLite's, with the parts of a ``UNION`` left unparenthesised: SQLite refuses ``(SELECT …) UNION (…)``."""
+
+    @classmethod
+    def _builder(cls, **kwargs: Any) -> SQLLiteQueryBuilder:
+        return SQLLiteQueryBuilder(**{'wrap_set_operation_queries': False, **kwargs})
+
+
+def query(conn: BaseDBAsyncClient) -> type[Query]:
+    """The query builder of the connection's dialect — PyPika, as Tortoise's own queries are built: statements are
+    composed of tables, fields and terms, and every value is bound as a parameter, never written into the SQL."""
+    return PostgreSQLQuery if is_postgres(conn) else _SQLiteQuery
+
+
+Built = QueryBuilder | _SetOperation
+
+
+def returning(built: QueryBuilder, *fields: Field) -> QueryBuilder:
+    """``built … RETURNING fields``: both dialects' builders have it (PyPika's base type does not say so)."""
+    return cast(PostgreSQLQueryBuilder | SQLLiteQueryBuilder, built).returning(*fields)
+
+
+def bound(built: Built) -> tuple[str, list[Any]]:
+    """The statement's SQL, with the dialect's parameter marks, and its values in order."""
+    if isinstance(built, QueryBuilder):
+        return built.get_parameterized_sql()
+    ctx = built.base_query.QUERY_CLS.SQL_CONTEXT.copy(parameterizer=Parameterizer())
+    return built.get_sql(ctx), ctx.parameterizer.values  # type: ignore[union-attr]
+
+
+async def fetch(conn: BaseDBAsyncClient, built: Built) -> list[dict[str, Any]]:
+    """Run a built statement; its rows as dicts."""
+    return await conn.execute_query_dict(*bound(built))
+
+
+async def run(conn: BaseDBAsyncClient, built: Built) -> None:
+    """Run a built statement that returns nothing."""
+    await conn.execute_query(*bound(built))
 
 
 def placeholders(conn: BaseDBAsyncClient, count: int, start: int = 1) -> list[str]:

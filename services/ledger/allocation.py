@@ -3,10 +3,16 @@
 Usage and transfers draw from a holder's unexpired lots: earliest ``expires_at`` first; on equal expiry the lot
 with the smaller original quantity; then the earlier ``purchased_at``; then creation order. One draw may span
 lots. Quantities are integer units.
+
+What makes a lot usable — something left, not expired — is said here once, in the three forms the code asks it in:
+of a lot in memory (``is_usable``), to the ORM (``usable_filter``) and in a built statement (``usable_where``).
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from pypika_tortoise import Criterion, Table
+from tortoise.expressions import Q
 
 
 @dataclass
@@ -26,9 +32,24 @@ def consumption_order(lot: LotState) -> tuple[datetime, int, datetime, int]:
     return (lot.expires_at, lot.original, lot.purchased_at, lot.id)
 
 
+def is_usable(lot: LotState, now: datetime) -> bool:
+    """Whether a lot can be drawn from at ``now``: something left, and not expired."""
+    return lot.remaining > 0 and lot.expires_at > now
+
+
+def usable_filter(now: datetime) -> Q:
+    """``is_usable`` as an ORM filter of lots."""
+    return Q(remaining__gt=0, expires_at__gt=now)
+
+
+def usable_where(lot: Table, now: datetime) -> Criterion:
+    """``is_usable`` as a condition on the ``lot`` table of a built statement."""
+    return (lot.remaining > 0) & (lot.expires_at > now)
+
+
 def usable(lots: list[LotState], now: datetime) -> list[LotState]:
     """The lots that can be drawn from at ``now``, in consumption order."""
-    return sorted((lot for lot in lots if lot.remaining > 0 and lot.expires_at > now), key=consumption_order)
+    return sorted((lot for lot in lots if is_usable(lot, now)), key=consumption_order)
 
 
 def available(lots: list[LotState], now: datetime) -> int:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import cast
 
+from pypika_tortoise import Parameter, Table, Tuple
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -74,22 +75,19 @@ async def _windows(
     conn: BaseDBAsyncClient, contract_id: int, pairs: set[tuple[str, str]], since: datetime
 ) -> dict[tuple[str, str], list[datetime]]:
     """The start of each window of these (user, product) pairs that opened after ``since``."""
-    params: list[object] = [contract_id, since]
+    window, build = Table('usage_window'), database.query(conn)
     rows = []
     for start in range(0, len(pairs), 500):
         chunk = sorted(pairs)[start : start + 500]
-        params = [contract_id, since]
-        values = []
-        for user, product in chunk:
-            params += [user, product]
-            values.append(f'({database.mark(conn, len(params) - 1)}, {database.mark(conn, len(params))})')
-        rows += await conn.execute_query_dict(
-            # S608: the identifiers and parameter marks are the code's own; every value is bound
-            'SELECT w.user_name AS user_name, w.product AS product, w.starts_at AS starts_at '  # noqa: S608
-            f'FROM (VALUES {", ".join(values)}) AS wanted JOIN usage_window AS w '
-            f'ON w.contract_id = {database.mark(conn, 1)} AND w.user_name = wanted.column1 '
-            f'AND w.product = wanted.column2 AND w.starts_at > {database.mark(conn, 2)}',
-            params,
+        rows += await database.fetch(
+            conn,
+            build.from_(window)
+            .select(window.user_name, window.product, window.starts_at)
+            .where(
+                (window.contract_id == contract_id)
+                & (window.starts_at > since)
+                & Tuple(window.user_name, window.product).isin([Tuple(user, product) for user, product in chunk])
+            ),
         )
     found: dict[tuple[str, str], list[datetime]] = defaultdict(list)
     for row in rows:
@@ -196,11 +194,13 @@ async def _record(
     ids = {str(row['client_id']) for row in inserted}
     replayed = [session for session in sessions if session.client_id not in ids]
     if replayed:
-        found = await conn.execute_query_dict(
-            'SELECT client_id, fingerprint FROM product_session WHERE contract_id = '  # noqa: S608 - marks only
-            f'{database.mark(conn, 1)} AND client_id IN '
-            f'({", ".join(database.mark(conn, n) for n in range(2, len(replayed) + 2))})',
-            [contract.id, *(session.client_id for session in replayed)],
+        table = Table('product_session')
+        found = await database.fetch(
+            conn,
+            database.query(conn)
+            .from_(table)
+            .select(table.client_id, table.fingerprint)
+            .where((table.contract_id == contract.id) & table.client_id.isin([s.client_id for s in replayed])),
         )
         known = {str(row['client_id']): str(row['fingerprint']) for row in found}
         for session in replayed:
@@ -217,9 +217,13 @@ async def _write_windows(conn: BaseDBAsyncClient, contract: Contract, opened: li
         ('contract_id', 'user_name', 'product', 'starts_at', 'ends_at', 'daily_rate'),
         [(contract.id, s.user, s.product, s.started_at, s.started_at + WINDOW, rate) for s, rate in opened],
     )
-    marks = [database.mark(conn, n) for n in (1, 2, 3, 4)]
-    await conn.execute_many(
-        f'UPDATE product_session SET charged = {marks[0]}, window_start = {marks[1]} '  # noqa: S608 - marks only
-        f'WHERE contract_id = {marks[2]} AND client_id = {marks[3]}',
-        [[rate, s.started_at, contract.id, s.client_id] for s, rate in opened],
+    table = Table('product_session')
+    charged, window_start, contract_id, client_id = (Parameter(database.mark(conn, n)) for n in (1, 2, 3, 4))
+    built = (
+        database.query(conn)
+        .update(table)
+        .set(table.charged, charged)
+        .set(table.window_start, window_start)
+        .where((table.contract_id == contract_id) & (table.client_id == client_id))
     )
+    await conn.execute_many(built.get_sql(), [[rate, s.started_at, contract.id, s.client_id] for s, rate in opened])

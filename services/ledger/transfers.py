@@ -28,8 +28,8 @@ from services.domain.errors import (
 from services.domain.quantity import format_quantity, from_units
 from services.infrastructure import bus
 from services.infrastructure.clock import resolve
-from services.ledger.allocation import LotState, allocate, available
-from services.ledger.writes import committed, holders_of, lock_holders, open_lots, save_remaining
+from services.ledger.allocation import LotState, allocate, available, usable_filter
+from services.ledger.writes import committed, holders_of, lock_holders, open_lots
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ async def move_lots(
             transfer_id=record.id,
             source_lot_id=lot.id,
             original=take,
-            remaining=take,
+            remaining=0,  # the database adds the transfer_in entry's units
             purchased_at=lot.purchased_at,
             expires_at=lot.expires_at,
             created_at=now,
@@ -121,7 +121,6 @@ async def move_lots(
             ],
             using_db=conn,
         )
-    await save_remaining(conn, [lot for lot, _ in draws])
 
 
 def moves_of(draws: list[tuple[datetime, int]]) -> tuple[LotMove, ...]:
@@ -243,7 +242,7 @@ async def undo_transfer(
             if await Transfer.filter(undoes_id=original.id).using_db(conn).exists():
                 raise NothingToUndo(transfer, undone=True)
             rows = (
-                await Lot.filter(transfer_id=original.id, remaining__gt=0, expires_at__gt=now)
+                await Lot.filter(usable_filter(now), transfer_id=original.id)
                 .using_db(conn)
                 .values_list('id', 'holder_id', 'original', 'remaining', 'purchased_at', 'expires_at')
             )
@@ -263,8 +262,6 @@ async def undo_transfer(
                 undoes_id=original.id,
                 using_db=conn,
             )
-            for lot, take in draws:
-                lot.remaining -= take
             await move_lots(conn, contract.id, record, draws, holders[target], now)
             touched = frozenset({holders[source], holders[target]})
             await bus.announce(conn, contract.id, touched)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Protocol, TypeVar, cast
 
+from pypika_tortoise import Table
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -32,7 +33,7 @@ from services.infrastructure.clock import resolve
 from services.infrastructure.retry import retrying
 from services.ingest import rollups
 from services.ingest.events import CheckedBatch, CheckedUsage, UsageInput, checked_events
-from services.ledger.allocation import LotState, allocate, available
+from services.ledger.allocation import LotState, allocate, available, usable_filter
 
 DEFAULT_VALIDITY = timedelta(days=365)
 ENTRY_COLUMNS = ('contract_id', 'holder_id', 'lot_id', 'kind', 'quantity', 'usage_event_id', 'created_at')
@@ -67,17 +68,14 @@ async def holders_of(contract: Contract) -> dict[int | None, int]:
 async def lock_holders(conn: BaseDBAsyncClient, holder_ids: set[int]) -> None:
     """Lock the holders' rows for the transaction, in ascending id order (PostgreSQL; SQLite serialises anyway)."""
     if holder_ids and database.is_postgres(conn):
-        marks = ', '.join(database.placeholders(conn, len(holder_ids)))
-        await conn.execute_query(
-            # S608: the identifiers and parameter marks are the code's own; every value is bound
-            f'SELECT id FROM holder WHERE id IN ({marks}) ORDER BY id FOR UPDATE',  # noqa: S608
-            sorted(holder_ids),
-        )
+        holder = Table('holder')
+        built = database.query(conn).from_(holder).select(holder.id).where(holder.id.isin(sorted(holder_ids)))
+        await database.run(conn, built.orderby(holder.id).for_update())
 
 
 async def open_lots(conn: BaseDBAsyncClient, holder_ids: set[int], now: datetime) -> dict[int, list[LotState]]:
     rows = (
-        await Lot.filter(holder_id__in=holder_ids, remaining__gt=0, expires_at__gt=now)
+        await Lot.filter(usable_filter(now), holder_id__in=holder_ids)
         .using_db(conn)
         .values_list('id', 'holder_id', 'original', 'remaining', 'purchased_at', 'expires_at')
     )
@@ -85,16 +83,6 @@ async def open_lots(conn: BaseDBAsyncClient, holder_ids: set[int], now: datetime
     for row in rows:
         lots[row[1]].append(LotState(*row))
     return lots
-
-
-async def save_remaining(conn: BaseDBAsyncClient, lots: list[LotState]) -> None:
-    if lots:
-        marks = database.placeholders(conn, 2)
-        await conn.execute_many(
-            # S608: the identifiers and parameter marks are the code's own; every value is bound
-            f'UPDATE lot SET remaining = {marks[0]} WHERE id = {marks[1]}',  # noqa: S608
-            [[lot.remaining, lot.id] for lot in lots],
-        )
 
 
 async def purchase(
@@ -146,7 +134,7 @@ async def purchase(
                     client_id=client_id,
                     fingerprint=digest,
                     original=units,
-                    remaining=units,
+                    remaining=0,  # the database adds the purchase entry's units
                     purchased_at=bought,
                     expires_at=expiry,
                     created_at=now,
@@ -242,7 +230,6 @@ async def charge(
                 raise ClientIdConflict('usage event', event.client_id)
     lots = await open_lots(conn, {event.holder_id for event in new}, now)
     entries: list[tuple[CheckedUsage, int, int]] = []
-    touched: dict[int, LotState] = {}
     for event in new:
         draws = allocate(lots[event.holder_id], event.units, now)
         if draws is None:
@@ -253,7 +240,6 @@ async def charge(
                 event_id=(naming or {}).get(event.client_id, event.client_id),
             )
         for lot, take in draws:
-            touched[lot.id] = lot
             entries.append((event, lot.id, take))
     await database.insert_rows(  # a consume entry per draw: the ledger's own writing, here
         conn,
@@ -265,7 +251,6 @@ async def charge(
         ],
     )
     await rollups.add_to_rollups(conn, contract, new, now)
-    await save_remaining(conn, list(touched.values()))
     charged = {event.holder_id for event in new}
     if new:
         await bus.announce(conn, contract.id, charged)

@@ -2,30 +2,24 @@
 
 Run by the tests after every step, and after a crash; O(events), so it is an audit, not a page read. Returns the
 discrepancies found, an empty list when the books balance. In production one process of the deployment runs it on
-every contract on a schedule (``LedgerCheck``: ``BALANCES_LEDGER_CHECK_HOURS``), one contract at a time, and logs an
-error naming the contract and each discrepancy should it ever find one.
+every contract on a schedule (``services.alerts.books``).
 """
 
-import asyncio
-import logging
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from tortoise.functions import Sum
 
-from models import Contract, LedgerEntry, Lot
+from models import LedgerEntry, Lot
 from services.accounts.contracts import get_contract
 from services.domain.dates import local_date
 from services.domain.quantity import to_units
-from services.infrastructure import coordination, database, tasks
-from services.infrastructure.clock import Clock
+from services.infrastructure import database
 from services.infrastructure.database import micros
 from services.ingest.rollups import DAY, MONTH, NO_TEAM
 from services.reading.state import contract_balances
 
 Rollup = dict[tuple[object, ...], int]
-FIRST_AFTER = timedelta(hours=1)  # after start: not while a deployment is warming up
-log = logging.getLogger('balances.ledger')
 
 
 async def check_ledger(contract_id: int, *, now: datetime | None = None) -> list[str]:
@@ -148,51 +142,3 @@ async def check_rollups(contract_id: int) -> list[str]:
 def _difference(found: Rollup, expected: Rollup) -> str:
     keys = sorted({*found, *expected} - {k for k in found if found.get(k) == expected.get(k)}, key=str)[:3]
     return '; '.join(f'{key}: stored {found.get(key)}, events say {expected.get(key)}' for key in keys)
-
-
-class LedgerCheck:
-    """The full check of every contract, every ``every``, by the one process that holds its lock."""
-
-    def __init__(self, db_url: str, every: timedelta, clock: Clock | None = None) -> None:
-        self.leadership = coordination.Leadership(db_url, coordination.LEDGER_CHECK)
-        self.every, self.clock = every, clock or Clock()
-        self.runs = 0
-        self.problems: dict[int, list[str]] = {}  # the last run's discrepancies, by contract
-        self._task: asyncio.Task[None] | None = None
-        self._never = asyncio.Event()  # nothing wakes it but time
-
-    def start(self) -> None:
-        if self.every > timedelta(0):
-            self._task = asyncio.create_task(self._run(), name='ledger check')
-
-    async def stop(self) -> None:
-        await tasks.cancel(self._task)
-        await self.leadership.release()
-
-    async def _run(self) -> None:
-        due = self.clock.now() + FIRST_AFTER
-        while True:
-            await self.clock.wait(due, self._never)
-            due = self.clock.now() + self.every
-            try:
-                await self.leadership.run(self.run_once)
-            except Exception:  # the next run tries again
-                log.exception('the ledger check failed')
-
-    async def run_once(self) -> dict[int, list[str]]:
-        """Check every contract, one at a time (yielding between them); log each discrepancy found."""
-        found: dict[int, list[str]] = {}
-        ids = [int(str(contract)) for contract in await Contract.all().order_by('id').values_list('id', flat=True)]
-        for contract_id in ids:
-            problems = await check_ledger(contract_id, now=self.clock.now())
-            if problems:
-                found[contract_id] = problems
-                log.error(
-                    'the ledger check found %d discrepancies in contract %s: %s',
-                    len(problems),
-                    contract_id,
-                    '; '.join(problems),
-                )
-            await asyncio.sleep(0)  # the pages' work between two contracts
-        self.problems, self.runs = found, self.runs + 1
-        return found

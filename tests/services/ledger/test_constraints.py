@@ -15,14 +15,41 @@ async def _execute(sql: str) -> None:
     await connections.get('default').execute_script(sql)
 
 
-async def test_lot_remainder_stays_between_0_and_the_original(db: str) -> None:
+async def test_a_lots_remainder_is_kept_by_the_database_from_its_entries_alone(db: str) -> None:
     contract, teams = await flex_contract('A')
     await buy(contract, 'p', 10, teams['A'])
     lot = await Lot.get(client_id='p')
-    for bad in (-1, lot.original + 1):
+    assert (lot.remaining, lot.original) == (100_000, 100_000)  # the purchase entry filled it
+    await ledger.consume(contract, [use('e', 3, team=teams['A'])], now=NOW)
+    assert (await Lot.get(id=lot.id)).remaining == 70_000  # the consume entry took from it
+    # written any other way — even to a value in range, even to the right one with a forged entry id — refused
+    for statement in (
+        f'UPDATE lot SET remaining = -1 WHERE id = {lot.id}',
+        f'UPDATE lot SET remaining = 50000 WHERE id = {lot.id}',
+        f'UPDATE lot SET remaining = 100000 WHERE id = {lot.id}',
+        f'UPDATE lot SET remaining = 60000, last_entry_id = last_entry_id + 1000 WHERE id = {lot.id}',
+        f'UPDATE lot SET remaining = 100000, last_entry_id = NULL WHERE id = {lot.id}',
+        f'UPDATE lot SET original = 200000 WHERE id = {lot.id}',
+    ):
         with pytest.raises(IntegrityError):
-            await Lot.filter(id=lot.id).update(remaining=bad)
-    assert (await Lot.get(id=lot.id)).remaining == lot.original
+            await _execute(statement)
+    lot = await Lot.get(id=lot.id)
+    assert (lot.remaining, lot.original) == (70_000, 100_000)
+    # an entry written by hand moves it too: the books and the cache cannot part
+    await LedgerEntry.create(
+        contract_id=contract, holder_id=lot.holder_id, lot_id=lot.id, kind='purchase', quantity=5, created_at=NOW
+    )
+    assert (await Lot.get(id=lot.id)).remaining == 70_005
+    with pytest.raises(IntegrityError):  # past the original: the range check still holds
+        await LedgerEntry.create(
+            contract_id=contract,
+            holder_id=lot.holder_id,
+            lot_id=lot.id,
+            kind='purchase',
+            quantity=40_000,
+            created_at=NOW,
+        )
+    assert (await Lot.get(id=lot.id)).remaining == 70_005
 
 
 async def test_ledger_entries_and_usage_events_are_append_only(db: str) -> None:
@@ -59,9 +86,10 @@ async def test_quantities_are_positive_and_client_ids_unique(db: str) -> None:
         'created_at': NOW,
     }
     bad_lots: list[dict[str, Any]] = [
-        {'client_id': 'p', 'original': 1, 'remaining': 1},  # a client id used twice
+        {'client_id': 'p', 'original': 1, 'remaining': 0},  # a client id used twice
         {'client_id': 'q', 'original': 0, 'remaining': 0},  # an empty lot
-        {'client_id': 'r', 'original': 1, 'remaining': 1, 'expires_at': NOW},  # expiring when bought
+        {'client_id': 'r', 'original': 1, 'remaining': 0, 'expires_at': NOW},  # expiring when bought
+        {'client_id': 's', 'original': 1, 'remaining': 1},  # born with a remainder no entry gave it
     ]
     for bad in bad_lots:
         with pytest.raises(IntegrityError):
