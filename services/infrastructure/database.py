@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from pypika_tortoise import Query
+from pypika_tortoise import Dialects, Query
 from pypika_tortoise.dialects import PostgreSQLQuery, SQLLiteQuery
 from pypika_tortoise.dialects.postgresql import PostgreSQLQueryBuilder
 from pypika_tortoise.dialects.sqlite import SQLLiteQueryBuilder
@@ -125,13 +125,25 @@ class _SQLiteQuery(SQLLiteQuery):
 
     @classmethod
     def _builder(cls, **kwargs: Any) -> SQLLiteQueryBuilder:
-        return SQLLiteQueryBuilder(**{'wrap_set_operation_queries': False, **kwargs})
+        built = SQLLiteQueryBuilder(**{'wrap_set_operation_queries': False, **kwargs})
+        built.dialect = Dialects.SQLITE  # type: ignore[attr-defined]  # read by a UNION for its parameters' marks (PyPika does not set it)
+        return built
+
+
+class _PostgresQuery(PostgreSQLQuery):
+    """PostgreSQL's, whose ``UNION``s mark their parameters ``$n`` too."""
+
+    @classmethod
+    def _builder(cls, **kwargs: Any) -> PostgreSQLQueryBuilder:
+        built = PostgreSQLQueryBuilder(**kwargs)
+        built.dialect = Dialects.POSTGRESQL  # type: ignore[attr-defined]  # read by a UNION for its parameters' marks (PyPika does not set it)
+        return built
 
 
 def query(conn: BaseDBAsyncClient) -> type[Query]:
     """The query builder of the connection's dialect — PyPika, as Tortoise's own queries are built: statements are
     composed of tables, fields and terms, and every value is bound as a parameter, never written into the SQL."""
-    return PostgreSQLQuery if is_postgres(conn) else _SQLiteQuery
+    return _PostgresQuery if is_postgres(conn) else _SQLiteQuery
 
 
 Built = QueryBuilder | _SetOperation

@@ -11,9 +11,10 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
-from tortoise.backends.base.client import BaseDBAsyncClient
+from pypika_tortoise import Field, Table
+from pypika_tortoise import functions as fn
 
 from services.accounts.contracts import ContractInfo, get_contract, team_ids
 from services.domain.dates import DateRange, local_date, start_of_day
@@ -70,7 +71,7 @@ class UsageSeries:
 @dataclass(frozen=True)
 class _Source:
     table: str
-    column: str
+    column: str | None  # the key's column; none for the totals
 
 
 SOURCES: dict[By, _Source] = {
@@ -79,7 +80,7 @@ SOURCES: dict[By, _Source] = {
     'day': _Source('usage_total', 'day'),
     'team': _Source('usage_total', 'team_key'),
 }
-TOTALS = _Source('usage_total', "''")
+TOTALS = _Source('usage_total', None)
 
 
 def periods(date_range: DateRange, *, months: bool = True) -> list[tuple[int, date, date]]:
@@ -101,28 +102,36 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-class _Query:
-    """A statement over the spans of a range, with numbered parameters (``$1`` is the contract)."""
-
-    def __init__(self, conn: BaseDBAsyncClient, contract_id: int, team_keys: Collection[int]) -> None:
-        self.conn, self.params = conn, list[object]([contract_id])
-        self.teams = ', '.join(self.mark(key) for key in team_keys)
-
-    def mark(self, value: object) -> str:
-        self.params.append(value)
-        return database.mark(self.conn, len(self.params))
-
-    def union(self, source: _Source, spans: Iterable[tuple[int, date, date]], select: str, where: str = '') -> str:
-        contract = database.mark(self.conn, 1)
-        return ' UNION ALL '.join(
-            # S608: the identifiers and parameter marks are the code's own; every value is bound
-            f'SELECT {select} FROM {source.table} WHERE contract_id = {contract} AND team_key IN ({self.teams}) '  # noqa: S608
-            f'AND grain = {grain} AND day BETWEEN {self.mark(first)} AND {self.mark(last)}{where}'
-            for grain, first, last in spans
+def _spans(
+    contract_id: int,
+    team_keys: Collection[int],
+    source: _Source,
+    spans: Iterable[tuple[int, date, date]],
+    *,
+    day: bool = False,
+    keys: Collection[str] = (),
+) -> database.Built:
+    """A rollup's rows over the spans of a range for some team tags — ``[day,] [key,] quantity``, only those of
+    ``keys`` when given — one ``SELECT`` a span, joined by ``UNION ALL``."""
+    build, table = database.query(database.connection()), Table(source.table)
+    columns = [table.day] if day else []
+    if source.column is not None:
+        columns.append(table.field(source.column).as_('key'))
+    parts = []
+    for grain, first, last in spans:
+        chosen = (
+            (table.contract_id == contract_id)
+            & table.team_key.isin(list(team_keys))
+            & (table.grain == grain)
+            & table.day.between(first, last)
         )
-
-    async def rows(self, sql: str) -> list[dict[str, Any]]:
-        return await self.conn.execute_query_dict(sql, self.params)
+        if keys and source.column is not None:
+            chosen &= table.field(source.column).isin(list(keys))
+        parts.append(build.from_(table).select(*columns, table.quantity).where(chosen))
+    union: database.Built = parts[0]
+    for part in parts[1:]:
+        union = union.union_all(part)
+    return union
 
 
 async def _team_keys(contract: ContractInfo, team: int | None) -> list[int]:
@@ -158,11 +167,13 @@ async def usage_breakdown(
     date_range = _default_range(contract, date_range, now)
     keys = await _team_keys(contract, team)
     source = SOURCES[by]
-    query = _Query(database.connection(), contract_id, keys)
-    spans = periods(date_range, months=by != 'day')
-    union = query.union(source, spans, f'{source.column} AS key, quantity')
-    # S608: the identifiers and parameter marks are the code's own; every value is bound
-    grouped = await query.rows(f'SELECT key, SUM(quantity) AS units FROM ({union}) AS spans GROUP BY key')  # noqa: S608
+    conn = database.connection()
+    spans = _spans(contract_id, keys, source, periods(date_range, months=by != 'day')).as_('spans')
+    key = Field('key', table=spans)
+    grouped = await database.fetch(
+        conn,
+        database.query(conn).from_(spans).select(key, fn.Sum(Field('quantity', table=spans)).as_('units')).groupby(key),
+    )
     rows = [(_key(by, row['key']), int(row['units'])) for row in grouped]
     if by == 'day':
         rows.sort(key=lambda row: str(row[0]))
@@ -211,19 +222,14 @@ async def usage_series(
     keys = await _team_keys(await get_contract(contract_id), team)
     source = SOURCES[by]
     cells: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    conn = database.connection()
     if kept:
-        query = _Query(database.connection(), contract_id, keys)
-        names = ', '.join(query.mark(name) for name in kept)
-        where = f' AND {source.column} IN ({names})'
-        union = query.union(
-            source, periods(date_range, months=monthly), f'day, {source.column} AS key, quantity', where
-        )
-        for row in await query.rows(union):
+        union = _spans(contract_id, keys, source, periods(date_range, months=monthly), day=True, keys=kept)
+        for row in await database.fetch(conn, union):
             cells[row['key']][_bucket(database.to_date(row['day']), date_range, monthly)] += int(row['quantity'])
     if len(breakdown.rows) > top:
-        query = _Query(database.connection(), contract_id, keys)
-        union = query.union(TOTALS, periods(date_range, months=monthly), 'day, quantity')
-        for row in await query.rows(union):
+        union = _spans(contract_id, keys, TOTALS, periods(date_range, months=monthly), day=True)
+        for row in await database.fetch(conn, union):
             cells[OTHERS][_bucket(database.to_date(row['day']), date_range, monthly)] += int(row['quantity'])
         for name in kept:
             for start, units in cells[name].items():
@@ -251,21 +257,20 @@ def _bucket(day: date, date_range: DateRange, monthly: bool) -> date:
 async def user_days(contract_id: int, date_range: DateRange, *, team: int | None = None) -> dict[str, int]:
     """Per product, the 24-hour windows rated sessions opened in the range (contract time zone): user-days."""
     contract = await get_contract(contract_id)
-    conn = database.connection()
-    params: list[object] = [
-        contract_id,
-        start_of_day(date_range.start, contract.timezone),
-        start_of_day(date_range.end + timedelta(days=1), contract.timezone),
-    ]
-    where = ''
+    conn, session = database.connection(), Table('product_session')
+    chosen = (
+        (session.contract_id == contract_id)
+        & (session.window_start >= start_of_day(date_range.start, contract.timezone))
+        & (session.window_start < start_of_day(date_range.end + timedelta(days=1), contract.timezone))
+    )
     if team is not None:
-        params.append(team)
-        where = f' AND team_id = {database.mark(conn, 4)}'
-    rows = await conn.execute_query_dict(
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        'SELECT product, COUNT(*) AS windows FROM product_session '  # noqa: S608
-        f'WHERE contract_id = {database.mark(conn, 1)} AND window_start >= {database.mark(conn, 2)} '
-        f'AND window_start < {database.mark(conn, 3)}{where} GROUP BY product',
-        params,
+        chosen &= session.team_id == team
+    rows = await database.fetch(
+        conn,
+        database.query(conn)
+        .from_(session)
+        .select(session.product, fn.Count('*').as_('windows'))
+        .where(chosen)
+        .groupby(session.product),
     )
     return {str(row['product']): int(row['windows']) for row in rows}

@@ -12,7 +12,7 @@ from services import ledger
 from services.domain.dates import DateRange
 from services.domain.errors import InvalidInput, UnknownTeam
 from services.infrastructure import database
-from services.reading.usage import BY_VALUES, _Query, usage_breakdown, usage_series
+from services.reading.usage import BY_VALUES, usage_breakdown, usage_series
 from tests.helpers import DAY, NOW, buy, cloud_contract, flex_contract, use
 
 
@@ -98,13 +98,13 @@ async def test_every_breakdown_reads_an_index_alone_never_the_rollup_rows(
     that made contract-wide breakdowns grow with the volume of usage."""
     contract, teams = await _usage()
     statements: list[tuple[str, list[object]]] = []
-    rows = _Query.rows
+    fetch = database.fetch
 
-    async def recording(query: _Query, sql: str) -> list[dict[str, Any]]:
-        statements.append((sql, list(query.params)))
-        return await rows(query, sql)
+    async def recording(conn: Any, built: database.Built) -> list[dict[str, Any]]:
+        statements.append(database.bound(built))
+        return await fetch(conn, built)
 
-    monkeypatch.setattr(_Query, 'rows', recording)
+    monkeypatch.setattr(database, 'fetch', recording)
     for by in BY_VALUES:
         for team in (None, teams['Ops']):
             await usage_breakdown(contract, DateRange(date(2026, 1, 10), date(2026, 11, 23)), by=by, team=team, now=NOW)
