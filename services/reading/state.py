@@ -10,10 +10,14 @@ instant time alone changes its numbers (a lot expiring, usage leaving the 90-day
 
 from array import array
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from pypika_tortoise import Case, Criterion, Field, Table
+from pypika_tortoise import functions as fn
+from pypika_tortoise.queries import QueryBuilder
+from pypika_tortoise.terms import LiteralValue, Term
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from services.accounts.contracts import ContractInfo, get_contract, get_contracts
@@ -88,31 +92,30 @@ class _Read:
     trend: dict[tuple[int, int], dict[date, int]] = field(default_factory=lambda: defaultdict(dict))
 
 
-def _marks(conn: BaseDBAsyncClient, params: list[object], values: Iterable[object]) -> str:
-    """Bind ``values`` (appended to ``params``) and return their markers, comma-separated."""
-    marks = []
-    for value in values:
-        params.append(value)
-        marks.append(database.mark(conn, len(params)))
-    return ', '.join(marks)
+HOLDER, TEAM, LOT, TRANSFER = Table('holder'), Table('team'), Table('lot'), Table('transfer')
+SEEN, AHEAD, TOTAL = Table('usage_seen'), Table('usage_ahead'), Table('usage_total')
+
+
+def _kind(name: str) -> LiteralValue:
+    """A constant tag of the rows of one part of a ``UNION`` (the code's own word, never a value)."""
+    return LiteralValue(f"'{name}'")
 
 
 async def _holders(conn: BaseDBAsyncClient, wanted: Wanted, read: _Read) -> None:
-    params: list[object] = []
+    bind = database.Binder(conn)
     whole = [contract for contract, holders in wanted.items() if holders is None]
     some = sorted({holder for holders in wanted.values() if holders is not None for holder in holders})
-    where = []
-    if whole:
-        where.append(f'holder.contract_id IN ({_marks(conn, params, sorted(whole))})')
-    if some:
-        where.append(f'holder.id IN ({_marks(conn, params, some)})')
-    if not where:
+    chosen = [HOLDER.contract_id.isin(bind.each(sorted(whole)))] if whole else []
+    chosen += [HOLDER.id.isin(bind.each(some))] if some else []
+    if not chosen:
         return
-    rows = await conn.execute_query_dict(
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        'SELECT holder.id AS holder, holder.contract_id AS contract, holder.team_id AS team, team.name AS name '  # noqa: S608
-        f'FROM holder LEFT JOIN team ON team.id = holder.team_id WHERE {" OR ".join(where)}',
-        params,
+    rows = await bind.fetch(
+        database.query(conn)
+        .from_(HOLDER)
+        .left_join(TEAM)
+        .on(TEAM.id == HOLDER.team_id)
+        .select(HOLDER.id.as_('holder'), HOLDER.contract_id.as_('contract'), HOLDER.team_id.as_('team'), TEAM.name)
+        .where(Criterion.any(chosen))
     )
     for row in rows:
         if row['contract'] in wanted:
@@ -120,29 +123,41 @@ async def _holders(conn: BaseDBAsyncClient, wanted: Wanted, read: _Read) -> None
 
 
 async def _lots(conn: BaseDBAsyncClient, holders: list[int], contracts: list[int], read: _Read) -> None:
-    params: list[object] = []
-    chosen = _marks(conn, params, holders)
-    in_contracts = _marks(conn, params, contracts)
-    rows = await conn.execute_query_dict(
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        'SELECT holder_id AS holder, id, original, remaining, purchased_at, expires_at, origin, 0 AS moved '  # noqa: S608
-        f'FROM lot WHERE holder_id IN ({chosen}) '
-        'UNION ALL SELECT holder.id, 0, 0, 0, NULL, NULL, '
-        "CASE WHEN transfer.undoes_id IS NULL THEN 'out' ELSE 'undo_out' END, transfer.quantity FROM transfer "
-        'JOIN holder ON holder.team_id = transfer.from_team_id '
-        f'WHERE transfer.contract_id IN ({in_contracts}) AND holder.id IN ({chosen}) '
-        # what undoings gave back to a team: netted out of its breakdown with what it had assigned
-        "UNION ALL SELECT holder.id, 0, 0, 0, NULL, NULL, 'undo_in', transfer.quantity FROM transfer "
-        'JOIN holder ON holder.team_id = transfer.to_team_id '
-        f'WHERE transfer.undoes_id IS NOT NULL AND transfer.contract_id IN ({in_contracts}) '
-        f'AND holder.id IN ({chosen})',
-        params,
+    bind, build = database.Binder(conn), database.query(conn)
+    chosen, in_contracts = bind.each(holders), bind.each(contracts)
+    zero, none = LiteralValue('0'), LiteralValue('NULL')  # typed by the first part's columns
+    lots = (
+        build.from_(LOT)
+        .select(
+            LOT.holder_id.as_('holder'),
+            LOT.id,
+            LOT.original,
+            LOT.remaining,
+            LOT.purchased_at,
+            LOT.expires_at,
+            LOT.origin,
+            zero.as_('moved'),
+        )
+        .where(LOT.holder_id.isin(chosen))
     )
-    for row in rows:
+
+    def moved(to: Field, kind: Term, *also: Criterion) -> QueryBuilder:
+        return (
+            build.from_(TRANSFER)
+            .join(HOLDER)
+            .on(HOLDER.team_id == to)
+            .select(HOLDER.id, zero, zero, zero, none, none, kind, TRANSFER.quantity)
+            .where(Criterion.all([TRANSFER.contract_id.isin(in_contracts), HOLDER.id.isin(chosen), *also]))
+        )
+
+    given = Case().when(TRANSFER.undoes_id.isnull(), _kind('out')).else_(_kind('undo_out'))
+    # what undoings gave back to a team: netted out of its breakdown with what it had assigned
+    undone = moved(TRANSFER.to_team_id, _kind('undo_in'), TRANSFER.undoes_id.notnull())
+    for row in await bind.fetch(lots.union_all(moved(TRANSFER.from_team_id, given)).union_all(undone)):
         holder = int(row['holder'])
         if row['origin'] in ('out', 'undo_out', 'undo_in'):
-            moved = read.moved[row['origin']]
-            moved[holder] = moved.get(holder, 0) + int(row['moved'])
+            moved_units = read.moved[row['origin']]
+            moved_units[holder] = moved_units.get(holder, 0) + int(row['moved'])
             continue
         lot = LotState(
             int(row['id']),
@@ -158,25 +173,35 @@ async def _lots(conn: BaseDBAsyncClient, holders: list[int], contracts: list[int
 async def _usage_counts(conn: BaseDBAsyncClient, holders: list[int], now: datetime, read: _Read) -> None:
     """Distinct (products, users) per holder among events whose ``occurred_at`` lies in (now − 90 days, now], and the
     next instant those counts move: the oldest key in the window leaving it, or usage dated ahead arriving."""
-    params: list[object] = [database.micros(now - WINDOW), database.micros(now)]
-    chosen = _marks(conn, params, holders)
-    start, end = database.mark(conn, 1), database.mark(conn, 2)
-    ahead = f'FROM usage_ahead WHERE holder_id IN ({chosen}) AND occurred_at > {start} AND occurred_at <= {end}'
-    rows = await conn.execute_query_dict(
-        # S608: the identifiers and parameter marks are the code's own; every value is bound
-        'SELECT holder_id, kind, COUNT(*) AS n FROM ('  # noqa: S608
-        f'SELECT holder_id, kind, key FROM usage_seen WHERE holder_id IN ({chosen}) '
-        f'AND last_at > {start} AND last_at <= {end} '
-        f"UNION SELECT holder_id, 'p', product {ahead} UNION SELECT holder_id, 'u', user_name {ahead}"
-        ') AS seen GROUP BY holder_id, kind '
-        f"UNION ALL SELECT holder_id, 'leaves', MIN(last_at) FROM usage_seen WHERE holder_id IN ({chosen}) "
-        f'AND last_at > {start} GROUP BY holder_id '
-        f"UNION ALL SELECT holder_id, 'arrives', MIN(occurred_at) FROM usage_ahead WHERE holder_id IN ({chosen}) "
-        f'AND occurred_at > {end} GROUP BY holder_id',
-        params,
+    bind, build = database.Binder(conn), database.query(conn)
+    start, end = bind(database.micros(now - WINDOW)), bind(database.micros(now))
+    chosen = bind.each(holders)
+    ahead = AHEAD.holder_id.isin(chosen) & (AHEAD.occurred_at > start) & (AHEAD.occurred_at <= end)
+    seen = (
+        build.from_(SEEN)
+        .select(SEEN.holder_id, SEEN.kind, SEEN.key)
+        .where(SEEN.holder_id.isin(chosen) & (SEEN.last_at > start) & (SEEN.last_at <= end))
+        .union(build.from_(AHEAD).select(AHEAD.holder_id, _kind('p'), AHEAD.product).where(ahead))
+        .union(build.from_(AHEAD).select(AHEAD.holder_id, _kind('u'), AHEAD.user_name).where(ahead))
+        .as_('seen')
+    )
+    counts = (
+        build.from_(seen).select(seen.holder_id, seen.kind, fn.Count('*').as_('n')).groupby(seen.holder_id, seen.kind)
+    )
+    leaves = (
+        build.from_(SEEN)
+        .select(SEEN.holder_id, _kind('leaves'), fn.Min(SEEN.last_at))
+        .where(SEEN.holder_id.isin(chosen) & (SEEN.last_at > start))
+        .groupby(SEEN.holder_id)
+    )
+    arrives = (
+        build.from_(AHEAD)
+        .select(AHEAD.holder_id, _kind('arrives'), fn.Min(AHEAD.occurred_at))
+        .where(AHEAD.holder_id.isin(chosen) & (AHEAD.occurred_at > end))
+        .groupby(AHEAD.holder_id)
     )
     window = database.micros(now) - database.micros(now - WINDOW)
-    for row in rows:
+    for row in await bind.fetch(counts.union_all(leaves).union_all(arrives)):
         holder, kind, n = int(row['holder_id']), row['kind'], int(row['n'])
         if kind in ('p', 'u'):
             read.counts[holder][0 if kind == 'p' else 1] = n
@@ -189,32 +214,26 @@ async def _trend(
     conn: BaseDBAsyncClient, contracts: Mapping[int, ContractInfo], read: _Read, first: date, last: date
 ) -> None:
     """Usage per (contract, team tag) and day: a Flex holder's own tag, or every tag of a cloud-credit contract."""
-    params: list[object] = [DAY, first, last]
-    span = f'grain = {database.mark(conn, 1)} AND day BETWEEN {database.mark(conn, 2)} AND {database.mark(conn, 3)}'
-    pairs = sorted({(contract, team) for contract, team, _ in read.rows.values() if team is not None})
-    pairs = [(c, t) for c, t in pairs if contracts[c].is_flex]
+    bind, build = database.Binder(conn), database.query(conn)
+    span = (TOTAL.grain == bind(DAY)) & TOTAL.day.between(bind(first), bind(last))
+    teams = sorted(
+        {team for contract, team, _ in read.rows.values() if team is not None and contracts[contract].is_flex}
+    )
+    flex = sorted({contract for contract, _, _ in read.rows.values() if contracts[contract].is_flex})
     pools = sorted({contract for contract, _, _ in read.rows.values() if not contracts[contract].is_flex})
+    columns = (TOTAL.contract_id.as_('contract'), TOTAL.team_key.as_('team'), TOTAL.day, TOTAL.quantity.as_('units'))
     parts = []
-    if pairs:
-        cast = 'CAST({} AS BIGINT)'
-        values = ', '.join(
-            f'({cast.format(_marks(conn, params, [c]))}, {cast.format(_marks(conn, params, [t]))})' for c, t in pairs
-        )
-        parts.append(
-            # S608: the identifiers and parameter marks are the code's own; every value is bound
-            'SELECT u.contract_id AS contract, u.team_key AS team, u.day AS day, u.quantity AS units '  # noqa: S608
-            f'FROM (VALUES {values}) AS wanted JOIN usage_total AS u '
-            f'ON u.contract_id = wanted.column1 AND u.team_key = wanted.column2 WHERE u.{span}'
-        )
+    if teams:  # a team's tag is its id: it names one contract's usage, so the two lists pick exactly these pairs
+        chosen = TOTAL.contract_id.isin(bind.each(flex)) & TOTAL.team_key.isin(bind.each(teams))
+        parts.append(build.from_(TOTAL).select(*columns).where(chosen & span))
     if pools:
-        parts.append(
-            # S608: the identifiers and parameter marks are the code's own; every value is bound
-            'SELECT contract_id AS contract, team_key AS team, day, quantity AS units FROM usage_total '  # noqa: S608
-            f'WHERE contract_id IN ({_marks(conn, params, pools)}) AND {span}'
-        )
+        parts.append(build.from_(TOTAL).select(*columns).where(TOTAL.contract_id.isin(bind.each(pools)) & span))
     if not parts:
         return
-    for row in await conn.execute_query_dict(' UNION ALL '.join(parts), params):
+    union: database.Built = parts[0]
+    for part in parts[1:]:
+        union = union.union_all(part)
+    for row in await bind.fetch(union):
         contract = int(row['contract'])
         key = (contract, int(row['team']) if contracts[contract].is_flex else 0)
         day = database.to_date(row['day'])
