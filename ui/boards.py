@@ -13,7 +13,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -90,8 +89,8 @@ class Board:
         shown = found[:SUGGESTIONS_SHOWN]
         self.view.suggestions = suggestion_views(shown, self.lang)
         inputs = [state.input for state in self.model.ordered]
-        recovered = together(inputs, shown, now, self.contract.timezone) if len(shown) > 1 and now else Decimal(0)
-        self.view.suggestions_total = together_text(shown, recovered, self.lang)
+        both = together(inputs, shown, now, self.contract.timezone) if len(shown) > 1 and now else None
+        self.view.suggestions_total = together_text(shown, both, self.lang)
 
     def _header(self) -> None:
         view, holders = self.view, self.model.holders

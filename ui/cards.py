@@ -16,7 +16,7 @@ from typing import Any
 
 from services.accounts.contracts import ContractInfo
 from services.reading.balances import ALERT_DAYS, HolderBalance, contract_totals
-from services.reading.forecast import HolderForecast, Suggestion
+from services.reading.forecast import HolderForecast, Suggestion, Together, whole
 from services.reading.state import HolderState
 from ui.i18n import BCP47, day, number, percent, short_day, t, tn
 
@@ -251,14 +251,14 @@ def forecast_lines(forecast: HolderForecast, unit: str, lang: str) -> tuple[str,
         runs_out = t('Runs out around {date} at the last 28 days’ pace.', lang, date=day(forecast.runs_out_on, lang))
     unused = ''
     units = t('tokens', lang) if unit == 'flex' else t('credits', lang)
-    last_date, last = forecast.expires_unused[-1] if forecast.expires_unused else (None, Decimal(0))
+    last_date, last = forecast.last_unused
     if last_date is not None and forecast.runs_out_on is not None and last_date >= forecast.runs_out_on:
         # the balance ends because its last lots expire, not because the pace uses them: one event, said once
         runs_out = t(
             'Lasts until {date} at the last 28 days’ pace, when its last {quantity} {unit} expire unused.',
             lang,
             date=day(last_date, lang),
-            quantity=number(approximately(last), lang),
+            quantity=number(whole(last), lang),
             unit=units,
         )
         if len(forecast.expires_unused) > 1:
@@ -266,7 +266,7 @@ def forecast_lines(forecast: HolderForecast, unit: str, lang: str) -> tuple[str,
             unused = t(
                 '{quantity} {unit} will expire unused before that, the first on {date}.',
                 lang,
-                quantity=number(approximately(forecast.expires_unused_total - last), lang),
+                quantity=number(whole(forecast.unused_before_last), lang),
                 unit=units,
                 date=day(first_date, lang),
             )
@@ -275,26 +275,12 @@ def forecast_lines(forecast: HolderForecast, unit: str, lang: str) -> tuple[str,
         unused = t(
             '{quantity} {unit} will expire unused, the first on {date}.',
             lang,
-            quantity=number(approximately(forecast.expires_unused_total), lang),
+            quantity=number(whole(forecast.expires_unused_total), lang),
             unit=units,
             date=day(first_date, lang),
         )
     near = forecast.days_left is not None and forecast.days_left <= SOON
     return runs_out, unused, near
-
-
-def approximately(value: Decimal) -> Decimal:
-    """A projected quantity in whole tokens (below one token, as it is): a projection reads better without decimals."""
-    return value if value < 1 else value.quantize(Decimal(1))
-
-
-def projection_days(forecast: HolderForecast) -> int:
-    """How many of the next 30 days the lots cover at the daily rate (0 at rate 0)."""
-    if not forecast.daily_rate:
-        return 0
-    if forecast.days_left is None:
-        return PROJECTION_DAYS
-    return max(0, min(PROJECTION_DAYS, forecast.days_left - 1))
 
 
 def _units_text(units: int) -> str:
@@ -373,12 +359,12 @@ def format_card(state: HolderState, *, lang: str, unit: str, title: str) -> Card
         trend=SEPARATOR.join(_units_text(units) for units in trend),
         trend_text=SEPARATOR.join(number(value, lang) for value in values),
         projection_rate=float(forecast.daily_rate),
-        projection_days=projection_days(forecast),
+        projection_days=forecast.covered_days(PROJECTION_DAYS),
         projection_text=number(forecast.daily_rate, lang),
         trend_label=t(
             'Daily consumption: {total} over the last {days} days',
             lang,
-            total=number(sum(values, Decimal(0)), lang),
+            total=number(state.trend_total, lang),
             days=len(values),
         ),
     )
@@ -443,16 +429,15 @@ def suggestion_text(suggestion: Suggestion, lang: str) -> str:
         date=day(suggestion.expires_at.date(), lang),
         source=suggestion.from_team_name,
         target=suggestion.to_team_name,
-        recovers=number(approximately(suggestion.recovers), lang),  # a projection, in whole tokens as the others
+        recovers=number(whole(suggestion.recovers), lang),  # a projection, in whole tokens as the others
     )
 
 
-def together_text(shown: Sequence[Suggestion], recovered: Decimal, lang: str) -> str:
+def together_text(shown: Sequence[Suggestion], both: Together | None, lang: str) -> str:
     """What applying every suggestion shown recovers in all: said as less than their sum when it is."""
-    if len(shown) < 2:
+    if len(shown) < 2 or both is None:
         return ''
-    alone = sum((approximately(s.recovers) for s in shown), Decimal(0))
-    recovered = approximately(recovered)
+    recovered, alone = both.recovered, both.separately
     if recovered >= alone:
         return t(
             'Applying all {count}: {total} tokens recovered in all.',

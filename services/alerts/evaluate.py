@@ -12,7 +12,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from pypika_tortoise import Table
 from pypika_tortoise import functions as fn
@@ -28,7 +28,7 @@ from services.domain.dates import local_date
 from services.domain.quantity import SCALE
 from services.infrastructure import bus, database
 from services.infrastructure.clock import resolve
-from services.reading.balances import ALERT_DAYS
+from services.reading.balances import ALERT_DAYS, expiring_within
 from services.reading.state import ContractState, HolderState, Wanted, read_states
 
 log = logging.getLogger('balances.alerts')
@@ -48,9 +48,7 @@ class HolderNumbers:
 
     def expiring_within(self, days: int, today: date) -> tuple[int, date | None]:
         """Units in usable lots expiring within ``days`` days of today, and the first of those dates."""
-        horizon = today + timedelta(days=days)
-        within = [(day, units) for day, units in self.by_expiry if day <= horizon]
-        return sum(units for _, units in within), (within[0][0] if within else None)
+        return expiring_within(self.by_expiry, days, today)
 
 
 def holds(rule: RuleInfo, numbers: HolderNumbers, today: date) -> bool:

@@ -97,19 +97,26 @@ class Tally:
             self.remaining_expired += lot.remaining
 
 
+def expiring_within(by_expiry: Iterable[tuple[date, int]], days: int, today: date) -> tuple[int, date | None]:
+    """Units in usable lots expiring within ``days`` days of today (by expiry date, in order), and the first of
+    those dates: what the card's 90 days and an expiry rule's days both count."""
+    horizon = today + timedelta(days=days)
+    within = [(day, units) for day, units in by_expiry if day <= horizon]
+    return sum(units for _, units in within), (within[0][0] if within else None)
+
+
 def balance_of(
     holder: int, team: int | None, name: str | None, tally: Tally, usage: tuple[int, int], today: date
 ) -> HolderBalance:
     """A holder's balance from its tally and its 90-day distinct (products, users)."""
     total = tally.original - tally.moved_out
     used = total - tally.remaining_open - tally.remaining_expired
-    by_expiry = tally.by_expiry
+    by_expiry = tuple(sorted(tally.by_expiry.items()))
     next_expiry = None
     if by_expiry:
-        day = min(by_expiry)
-        next_expiry = NextExpiry(day, (day - today).days, from_units(by_expiry[day]))
-    horizon = today + timedelta(days=ALERT_DAYS)
-    expiring = sum(units for day, units in by_expiry.items() if day <= horizon)
+        day, units = by_expiry[0]
+        next_expiry = NextExpiry(day, (day - today).days, from_units(units))
+    expiring, _ = expiring_within(by_expiry, ALERT_DAYS, today)
     return HolderBalance(
         team=team,
         team_name=name,
@@ -128,7 +135,7 @@ def balance_of(
         # an undone assignment and its undoing cancel out: what stays is what was used before the undoing
         assigned_in=from_units(tally.moved_in - tally.undone_in - tally.undone_out),
         assigned_out=from_units(tally.moved_out - tally.undone_out - tally.undone_in),
-        by_expiry=tuple(sorted(by_expiry.items())),
+        by_expiry=by_expiry,
     )
 
 

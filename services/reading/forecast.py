@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from services.accounts.contracts import ContractInfo
 from services.domain.dates import local_date
 from services.domain.quantity import SCALE, from_units, to_units
-from services.ledger.allocation import LotState, allocate, consumption_order
+from services.ledger.allocation import LotState, allocate, consumption_order, usable
 
 WINDOW_DAYS = 28
 HORIZON_DAYS = 365
@@ -75,9 +75,9 @@ def project(lots: Iterable[LotState], rate: int, today: date, timezone: str) -> 
             break
         next_expiry = min(expires_on[lot.id] for lot in pending)
         days = (next_expiry - following).days
-        usable = sum(remaining[lot.id] for lot in pending)
-        if usable // rate < days:
-            runs_out = following + timedelta(days=usable // rate)
+        left = sum(remaining[lot.id] for lot in pending)
+        if left // rate < days:
+            runs_out = following + timedelta(days=left // rate)
             break
         needed = days * rate
         for lot in pending:
@@ -122,6 +122,29 @@ class HolderForecast:
     expires_unused: tuple[tuple[date, Decimal], ...]
     expires_unused_total: Decimal
     holder: int = 0
+
+    @property
+    def last_unused(self) -> tuple[date | None, Decimal]:
+        """The last expiry that leaves tokens unused and how many (``None, 0`` when none does)."""
+        return self.expires_unused[-1] if self.expires_unused else (None, Decimal(0))
+
+    @property
+    def unused_before_last(self) -> Decimal:
+        """What expires unused before the last such expiry."""
+        return self.expires_unused_total - self.last_unused[1]
+
+    def covered_days(self, horizon: int) -> int:
+        """How many of the next ``horizon`` days the lots cover at the daily rate (0 at rate 0)."""
+        if not self.daily_rate:
+            return 0
+        if self.days_left is None:
+            return horizon
+        return max(0, min(horizon, self.days_left - 1))
+
+
+def whole(value: Decimal) -> Decimal:
+    """A projected quantity in whole tokens (below one token, as it is): a projection is not exact to the cent."""
+    return value if value < 1 else value.quantize(Decimal(1))
 
 
 @dataclass(frozen=True)
@@ -192,15 +215,13 @@ def suggestions(holders: Sequence[HolderInput], now: datetime, timezone: str) ->
     found: list[Suggestion] = []
     for source in teams:
         waste = base[source.holder].unused_total
-        usable = sorted(
-            (lot for lot in source.lots if lot.remaining > 0 and lot.expires_at > now), key=consumption_order
-        )
-        if not waste or not usable:
+        drawable = usable(list(source.lots), now)
+        if not waste or not drawable:
             continue
-        first = usable[0].expires_at  # a transfer takes these first: the suggestion moves only tokens of this expiry
+        first = drawable[0].expires_at  # a transfer takes these first: the suggestion moves only tokens of this expiry
         if local_date(first, timezone) <= today + timedelta(days=1):
             continue  # gone before anyone's projected tomorrow
-        upper = min(waste, sum(lot.remaining for lot in usable if lot.expires_at == first))
+        upper = min(waste, sum(lot.remaining for lot in drawable if lot.expires_at == first))
         for target in teams:
             if target is source or target.rate <= 0:
                 continue
@@ -208,7 +229,7 @@ def suggestions(holders: Sequence[HolderInput], now: datetime, timezone: str) ->
             if key not in _PAIRS:
                 if len(_PAIRS) >= PAIRS_KEPT:
                     _PAIRS.clear()
-                _PAIRS[key] = _pair(source, target, usable[0], upper, base, now, today, timezone, next_id)
+                _PAIRS[key] = _pair(source, target, drawable[0], upper, base, now, today, timezone, next_id)
             if (move := _PAIRS[key]) is not None:
                 units, recovers = move
                 found.append(
@@ -226,7 +247,15 @@ def suggestions(holders: Sequence[HolderInput], now: datetime, timezone: str) ->
     return tuple(found[:MAX_SUGGESTIONS])
 
 
-def together(holders: Sequence[HolderInput], chosen: Sequence[Suggestion], now: datetime, timezone: str) -> Decimal:
+@dataclass(frozen=True)
+class Together:
+    """What applying several suggestions recovers, in whole tokens: one after the other, and the sum of each alone."""
+
+    recovered: Decimal
+    separately: Decimal
+
+
+def together(holders: Sequence[HolderInput], chosen: Sequence[Suggestion], now: datetime, timezone: str) -> Together:
     """What applying ``chosen`` one after the other recovers in all, by the same projection: less than the sum of
     their own figures when two draw on the same tokens or fill the same team (one whose tokens are gone by then
     moves what is left of them, or nothing)."""
@@ -248,7 +277,8 @@ def together(holders: Sequence[HolderInput], chosen: Sequence[Suggestion], now: 
             )
             next_id += len(after[1]) - len(target.lots)
     after_total = sum(project(holder.lots, holder.rate, today, timezone).unused_total for holder in teams.values())
-    return from_units(before - after_total)
+    separately = sum((whole(suggestion.recovers) for suggestion in chosen), Decimal(0))
+    return Together(whole(from_units(before - after_total)), separately)
 
 
 # What a pair of teams' transfer would recover, by everything it depends on: a change touches a few teams, and the

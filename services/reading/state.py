@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from pypika_tortoise import Case, Criterion, Field, Table
 from pypika_tortoise import functions as fn
@@ -23,6 +24,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from services.accounts.contracts import ContractInfo, get_contract, get_contracts
 from services.domain.dates import DateRange, local_date
 from services.domain.errors import UnknownTeam, WrongMode
+from services.domain.quantity import from_units
 from services.infrastructure import database
 from services.infrastructure.clock import resolve
 from services.ingest.rollups import DAY
@@ -57,6 +59,11 @@ class HolderState:
     @property
     def holder(self) -> int:
         return self.balance.holder
+
+    @property
+    def trend_total(self) -> Decimal:
+        """What the trend's days used in all."""
+        return from_units(sum(self.trend or ()))
 
     @property
     def team(self) -> int | None:

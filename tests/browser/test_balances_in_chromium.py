@@ -5,6 +5,7 @@ switches; a live update arriving after a ``POST /usage``; a phone's layout; the 
 the compact view.
 """
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -254,3 +255,85 @@ def test_on_a_phone_the_events_and_lots_stack_each_rows_fields_with_nothing_behi
             assert driver.execute_script(right, card) <= 390  # every field within the screen
     finally:
         driver.quit()
+
+
+DRAWN = """
+const root = document.querySelector('.balances-board');
+const state = getElement(root).state;
+const text = (el) => (el ? el.textContent.trim() : null);
+const cards = {};
+for (const section of document.querySelectorAll('section[data-marker^="card-"]')) {
+  const drawn = {title: text(section.querySelector('h3'))};
+  for (const marker of ['health', 'products', 'users', 'available', 'used', 'total', 'breakdown', 'expiry',
+                        'expired', 'forecast', 'unused']) {
+    drawn[marker] = text(section.querySelector(`[data-marker="${marker}"]`));
+  }
+  drawn.donut = section.querySelector('.donut').getAttribute('aria-label');
+  drawn.trend = section.querySelector('.trend').getAttribute('aria-label');
+  cards[section.dataset.marker.slice('card-'.length)] = drawn;
+}
+return JSON.stringify({state, cards, summary: text(document.querySelector('[data-marker="summary"]'))});
+"""
+
+
+def drawn_against_view(driver: WebDriver) -> list[str]:
+    """Every card's drawn texts and labels against the view the page's code holds: the differences (none, when what
+    a person sees is what the server sent)."""
+    found = json.loads(driver.execute_script(DRAWN))
+    state, cards = found['state'], found['cards']
+    differences = []
+    if sorted(cards) != sorted(state['order']):
+        differences.append(f'cards drawn {sorted(cards)}, view has {sorted(state["order"])}')
+    fields = {
+        'title': 'title',
+        'health': 'health_text',
+        'products': 'products',
+        'users': 'users',
+        'available': 'available',
+        'used': 'used',
+        'total': 'total',
+        'breakdown': 'total_breakdown',
+        'expiry': 'expiry',
+        'expired': 'expired',
+        'forecast': 'forecast',
+        'unused': 'unused',
+        'donut': 'donut_label',
+        'trend': 'trend_label',
+    }
+    for key, drawn in cards.items():
+        view = state['cards'][key]
+        for marker, field in fields.items():
+            expected = view[field] or None  # an empty text is not drawn
+            if drawn[marker] != expected:
+                differences.append(f'card {key} {marker}: drawn {drawn[marker]!r}, view {expected!r}')
+    for fact in state['summary'].get('facts', []):
+        for said in (fact['label'], fact['value']):
+            if said not in (found['summary'] or ''):
+                differences.append(f'the summary does not draw {said!r}')
+    return differences
+
+
+def test_every_card_draws_exactly_its_view_in_each_language_and_after_a_live_change(
+    page: WebDriver, server: Server
+) -> None:
+    """The UI tests check the view the server sends; this checks the browser draws exactly that view — every text
+    and label of every card, and the summary — in English and French, and once a live change has been drawn."""
+    wait_for(lambda: drawn_against_view(page) == [], 5)
+    team = next(b for b in api_balances(server) if b['team_name'] == 'Structure')
+    event = {
+        'id': 'drawn-1',
+        'team': team['team'],
+        'user': 'drawn@example.com',
+        'product': 'render-studio',
+        'quantity': '3.25',
+        'occurred_at': datetime.now(UTC).isoformat(),
+    }
+    httpx.post(f'{server.url}/api/v1/contracts/1/usage', headers=OPERATOR, json={'events': [event]}).raise_for_status()
+    expected = grouped(next(b for b in api_balances(server) if b['team_name'] == 'Structure')['available'])
+    wait_for(lambda: any(t.startswith('Structure') and expected in t for t in card_texts(page)), 5)
+    assert drawn_against_view(page) == []
+    choose_option(page, 'Language', 'Français')
+    wait_for(lambda: page.find_element(By.TAG_NAME, 'html').get_attribute('lang') == 'fr')
+    wait_for(lambda: drawn_against_view(page) == [] and 'Disponibles' in body(page), 5)
+    choose_option(page, 'Langue', 'English')
+    wait_for(lambda: page.find_element(By.TAG_NAME, 'html').get_attribute('lang') == 'en-GB')

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from services.reading.forecast import HolderForecast, Suggestion
+from services.reading.forecast import HolderForecast, Suggestion, Together
 from ui.cards import forecast_lines, suggestion_text, together_text
 
 
@@ -50,10 +50,11 @@ def test_suggestions_applied_together_say_what_they_recover_in_all_and_whether_t
     at = datetime(2026, 12, 13, 10, tzinfo=UTC)
     one = Suggestion(1, 'Fluides', 2, 'Architecture', Decimal(1900), at, Decimal(1900))
     two = Suggestion(3, 'Zeta', 2, 'Architecture', Decimal(481), at, Decimal('481.4'))
-    assert together_text([one], Decimal(1900), 'en') == ''  # one suggestion says it already
-    assert together_text([one, two], Decimal(1900), 'en') == (
+    overlapping, apart = Together(Decimal(1900), Decimal(2381)), Together(Decimal(2381), Decimal(2381))
+    assert together_text([one], overlapping, 'en') == ''  # one suggestion says it already
+    assert together_text([one, two], overlapping, 'en') == (
         'Applying all 2, one after the other: 1,900 tokens recovered in all, not 2,381: some draw on the same '
         'tokens or fill the same team.'
     )
-    assert together_text([one, two], Decimal('2381.4'), 'en') == 'Applying all 2: 2,381 tokens recovered in all.'
-    assert '1 900 jetons récupérés' in together_text([one, two], Decimal(1900), 'fr').replace('\u202f', ' ')
+    assert together_text([one, two], apart, 'en') == 'Applying all 2: 2,381 tokens recovered in all.'
+    assert '1 900 jetons récupérés' in together_text([one, two], overlapping, 'fr').replace('\u202f', ' ')

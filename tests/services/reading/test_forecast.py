@@ -18,7 +18,7 @@ from services.infrastructure.database import close_database, open_database
 from services.ledger.allocation import LotState
 from services.reading import forecast as forecasting
 from services.reading import live
-from services.reading.forecast import HolderInput, daily_rate, project, suggestions, together
+from services.reading.forecast import HolderInput, Together, daily_rate, project, suggestions, together
 from services.reading.state import contract_forecast
 from tests.conftest import fresh_sqlite, truncate_all
 from tests.helpers import DAY, NOW, MovedClock, buy, cloud_contract, flex_contract, until, use
@@ -208,14 +208,13 @@ def test_suggestions_applied_together_recover_what_the_shared_target_can_use_not
         ('Fluides', 1900, 1900),
         ('Zeta', 481, 481),  # Zeta's 500 less the 19 it uses itself, each on its own
     ]
-    assert together(holders, found, NOW, 'Europe/Paris') == 1900
-    assert together(holders, found[1:], NOW, 'Europe/Paris') == 481
+    assert together(holders, found, NOW, 'Europe/Paris') == Together(Decimal(1900), Decimal(2381))
+    assert together(holders, found[1:], NOW, 'Europe/Paris') == Together(Decimal(481), Decimal(481))
     separate = HolderInput(4, 4, 'Sol', (lot(4, 4, 10 * 10_000, NOW + 300 * DAY),), 100 * 10_000)
     apart = suggestions([zeta, separate, fluides, architecture], NOW, 'Europe/Paris')
     chosen = [s for s in apart if (s.from_team_name, s.to_team_name) in {('Fluides', 'Architecture'), ('Zeta', 'Sol')}]
-    assert together([zeta, separate, fluides, architecture], chosen, NOW, 'Europe/Paris') == sum(
-        s.recovers for s in chosen
-    )  # different sources, different targets: they add up
+    both = together([zeta, separate, fluides, architecture], chosen, NOW, 'Europe/Paris')
+    assert both.recovered == both.separately == sum(s.recovers for s in chosen)  # apart: they add up
 
 
 def test_projection_matches_a_day_by_day_walk() -> None:
