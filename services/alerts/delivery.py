@@ -24,8 +24,9 @@ import aiosmtplib
 import httpx
 from pypika_tortoise import Table
 
-from models import Alert, AlertDelivery, AlertRule, Cap
+from models import Alert, AlertDelivery, AlertRule
 from services.accounts.contracts import get_contract
+from services.alerts.history import described
 from services.alerts.messages import Crossing, email
 from services.alerts.rules import RuleInfo
 from services.alerts.targets import PrivateTarget, check_reachable
@@ -108,37 +109,10 @@ def webhook_body(alert: Alert) -> bytes:
 
 
 async def crossing_of(alert: Alert) -> Crossing:
-    """A recorded alert as the crossing it was, for composing its e-mail."""
+    """A recorded alert as the crossing it was, for composing its e-mail (as the bell reads it)."""
     contract = await get_contract(alert.contract_id)  # type: ignore[attr-defined]
-    team_name = None
-    if alert.team_id is not None:  # type: ignore[attr-defined]
-        await alert.fetch_related('team')
-        team_name = alert.team.name if alert.team else None
-    cap = await Cap.get_or_none(id=alert.cap_id) if alert.cap_id is not None else None  # type: ignore[attr-defined]
-    return Crossing(
-        rule=alert.rule_id or 0,  # type: ignore[attr-defined]
-        contract=contract.id,
-        contract_name=contract.name,
-        holder=alert.holder_id or 0,  # type: ignore[attr-defined]
-        team=alert.team_id,  # type: ignore[attr-defined]
-        name=team_name or contract.name,
-        mode=contract.mode,
-        kind=alert.kind,
-        threshold=from_units(alert.threshold),
-        state=alert.state,
-        at=alert.at,
-        available=alert.available,
-        total=alert.total,
-        expiring=alert.expiring,
-        expiring_days=int(from_units(alert.threshold)) if alert.kind == 'expiring_within_days' else 90,
-        next_expiry=alert.next_expiry,
-        runs_out_on=alert.runs_out_on,
-        timezone=contract.timezone,
-        cap_user=cap.user if cap else None,
-        cap_product=cap.product if cap else None,
-        cap_period=cap.period if cap else None,
-        expired=alert.expired or 0,
-    )
+    (info,) = await described(contract.id, [alert])
+    return info.crossing(contract)
 
 
 def page_link(config: DeliveryConfig, contract: int) -> str:

@@ -45,6 +45,7 @@ class AlertInfo:
     cap_product: str | None = None
     cap_period: str | None = None
     expired: Decimal = Decimal(0)  # an expiry rule resolved because its tokens expired unused: how many
+    holder: int | None = None
 
     def crossing(self, contract: ContractInfo) -> Crossing:
         """The crossing it records, to say it in a reader's language."""
@@ -52,7 +53,7 @@ class AlertInfo:
             rule=self.rule or 0,
             contract=contract.id,
             contract_name=contract.name,
-            holder=0,
+            holder=self.holder or 0,
             team=self.team,
             name=self.team_name or contract.name,
             mode=contract.mode,
@@ -85,7 +86,7 @@ async def alert_history(
     start = start_of_day(date_range.start, contract.timezone)
     end = start_of_day(date_range.end + timedelta(days=1), contract.timezone)
     rows = await Alert.filter(contract_id=contract_id, at__gte=start, at__lt=end).order_by('-at', '-id').limit(limit)
-    return await _with_deliveries(contract_id, rows)
+    return await described(contract_id, rows)
 
 
 async def latest_alert_ids(contract_id: int, limit: int = 30) -> tuple[int, ...]:
@@ -105,10 +106,11 @@ async def latest_alerts(
     if team is not None:
         query = query.filter(team_id=team)
     rows = await query.order_by('-id').limit(limit)
-    return await _with_deliveries(contract_id, rows)
+    return await described(contract_id, rows)
 
 
-async def _with_deliveries(contract_id: int, rows: list[Alert]) -> tuple[AlertInfo, ...]:
+async def described(contract_id: int, rows: list[Alert]) -> tuple[AlertInfo, ...]:
+    """Recorded alerts of a contract with their team, cap and deliveries: as the bell, the API and e-mails say them."""
     names = {team.id: team.name for team in await list_teams(contract_id)}
     capped = {row.cap_id for row in rows if row.cap_id is not None}  # type: ignore[attr-defined]
     caps = {cap.id: cap for cap in await Cap.filter(id__in=list(capped))} if capped else {}
@@ -143,6 +145,7 @@ async def _with_deliveries(contract_id: int, rows: list[Alert]) -> tuple[AlertIn
             cap_product=caps[row.cap_id].product if row.cap_id in caps else None,  # type: ignore[attr-defined]
             cap_period=caps[row.cap_id].period if row.cap_id in caps else None,  # type: ignore[attr-defined]
             expired=from_units(row.expired or 0),
+            holder=row.holder_id,  # type: ignore[attr-defined]
         )
         for row in rows
     )

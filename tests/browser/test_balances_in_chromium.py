@@ -334,6 +334,6 @@ def test_every_card_draws_exactly_its_view_in_each_language_and_after_a_live_cha
     assert drawn_against_view(page) == []
     choose_option(page, 'Language', 'Français')
     wait_for(lambda: page.find_element(By.TAG_NAME, 'html').get_attribute('lang') == 'fr')
-    wait_for(lambda: drawn_against_view(page) == [] and 'Disponibles' in body(page), 5)
+    wait_for(lambda: drawn_against_view(page) == [] and 'Jetons disponibles' in body(page), 5)
     choose_option(page, 'Langue', 'English')
     wait_for(lambda: page.find_element(By.TAG_NAME, 'html').get_attribute('lang') == 'en-GB')
