@@ -384,13 +384,20 @@ export default {
       message.room === this.room && this.replace(message.view);
     this.join = () => window.socket?.emit("balances_join", { client_id: window.clientId, board: this.board });
     const attach = () => {
-      if (!window.socket) return setTimeout(attach, 10);
+      if (this.unmounted) return;
+      if (!window.socket) {
+        console.error("balances: no socket to join the board's room"); // NiceGUI creates it before any microtask
+        return;
+      }
       window.socket.on("balances", this.onPatch);
       window.socket.on("balances_full", this.onFull);
       window.socket.on("connect", this.join); // again after every reconnection, which also resends the whole view
       if (window.socket.connected) this.join();
     };
-    attach();
+    // A board in the first page is mounted before NiceGUI's app, whose own mounted() creates the socket in the same
+    // task: the socket exists once that task's synchronous work is done. A board added later finds it at once.
+    if (window.socket) attach();
+    else queueMicrotask(attach);
   },
   beforeUnmount() {
     this.unmounted = true;

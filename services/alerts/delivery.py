@@ -167,41 +167,55 @@ async def post_webhook(config: DeliveryConfig, url: str, secret: str, body: byte
         raise ReceiverAnswered(answer.status_code)
 
 
+DELIVERY = Table('alert_delivery')
+
+
+@database.shaped
+def _claim_sql(marks: database.Marks) -> database.Built:
+    """Lease the due deliveries no other sender holds, counting the attempt. Values: the lease's end, now (twice), the
+    batch's size."""
+    until, now, again, limit = marks.many(4)
+    due = (
+        marks.query.from_(DELIVERY)
+        .select(DELIVERY.id)
+        .where(
+            (DELIVERY.status == 'pending')
+            & (DELIVERY.next_attempt_at <= now)
+            & (DELIVERY.claimed_until.isnull() | (DELIVERY.claimed_until <= again))
+        )
+        .orderby(DELIVERY.next_attempt_at, DELIVERY.id)
+        .limit(limit)
+    )
+    if marks.postgres:
+        due = due.for_update(skip_locked=True)
+    claimed = (
+        marks.query.update(DELIVERY)
+        .set(DELIVERY.claimed_until, until)
+        .set(DELIVERY.attempts, DELIVERY.attempts + 1)
+        .where(DELIVERY.id.isin(due))
+    )
+    columns = ('id', 'alert_id', 'channel', 'target', 'language', 'attempts')
+    return database.returning(claimed, *(DELIVERY.field(column) for column in columns))
+
+
+@database.shaped
+def _settle_sql(marks: database.Marks) -> database.Built:
+    status, due, error, sent_at, delivery = marks.many(5)
+    return (
+        marks.query.update(DELIVERY)
+        .set(DELIVERY.status, status)
+        .set(DELIVERY.next_attempt_at, due)
+        .set(DELIVERY.last_error, error)
+        .set(DELIVERY.sent_at, sent_at)
+        .set(DELIVERY.claimed_until, None)
+        .where(DELIVERY.id == delivery)
+    )
+
+
 async def claim(now: datetime, limit: int = BATCH) -> list[Job]:
     """Lease the due deliveries no other sender holds, counting the attempt; in one statement."""
     conn = database.connection()
-    delivery, build = Table('alert_delivery'), database.query(conn)
-    due = (
-        build.from_(delivery)
-        .select(delivery.id)
-        .where(
-            (delivery.status == 'pending')
-            & (delivery.next_attempt_at <= now)
-            & (delivery.claimed_until.isnull() | (delivery.claimed_until <= now))
-        )
-        .orderby(delivery.next_attempt_at, delivery.id)
-        .limit(limit)
-    )
-    if database.is_postgres(conn):
-        due = due.for_update(skip_locked=True)
-    claimed = (
-        build.update(delivery)
-        .set(delivery.claimed_until, now + LEASE)
-        .set(delivery.attempts, delivery.attempts + 1)
-        .where(delivery.id.isin(due))
-    )
-    rows = await database.fetch(
-        conn,
-        database.returning(
-            claimed,
-            delivery.id,
-            delivery.alert_id,
-            delivery.channel,
-            delivery.target,
-            delivery.language,
-            delivery.attempts,
-        ),
-    )
+    rows = await database.fetch_shaped(conn, _claim_sql, [now + LEASE, now, now, limit])
     return [
         Job(int(r['id']), int(r['alert_id']), str(r['channel']), str(r['target']), str(r['language']), r['attempts'])
         for r in rows
@@ -218,18 +232,8 @@ async def settle(job: Job, error: BaseException | None, now: datetime) -> str:
     else:
         delay = RETRY_DELAYS[min(job.attempts, len(RETRY_DELAYS)) - 1]
         status, due, reason = 'pending', now + timedelta(seconds=delay), str(error) or type(error).__name__
-    delivery = Table('alert_delivery')
-    await database.run(
-        conn,
-        database.query(conn)
-        .update(delivery)
-        .set(delivery.status, status)
-        .set(delivery.next_attempt_at, due)
-        .set(delivery.last_error, reason[:500] if reason else None)
-        .set(delivery.sent_at, now if status == 'sent' else None)
-        .set(delivery.claimed_until, None)
-        .where(delivery.id == job.id),
-    )
+    outcome = [status, due, reason[:500] if reason else None, now if status == 'sent' else None, job.id]
+    await database.fetch_shaped(conn, _settle_sql, outcome)
     return status
 
 

@@ -150,6 +150,39 @@ async def evaluate_many(
     return [alert for ids in recorded.values() for alert in ids]
 
 
+STATE = Table('alert_state')
+
+
+@database.shaped
+def _known_sql(marks: database.Marks, rules: int) -> database.Built:
+    """The states of these rules' holders, locked in key order (PostgreSQL), so that evaluators queue up."""
+    known = (
+        marks.query.from_(STATE)
+        .select(STATE.rule_id, STATE.holder_id, STATE.firing, STATE.changed_at)
+        .where(STATE.rule_id.isin(marks.many(rules)))
+    )
+    return known.orderby(STATE.rule_id, STATE.holder_id).for_update() if marks.postgres else known
+
+
+@database.shaped
+def _new_state_sql(marks: database.Marks) -> database.Built:
+    new_state = (
+        marks.query.into(STATE)
+        .columns(STATE.rule_id, STATE.holder_id, STATE.firing, STATE.changed_at)
+        .insert(*marks.many(4))
+        .on_conflict(STATE.rule_id, STATE.holder_id)
+        .do_nothing()
+    )
+    return database.returning(new_state, STATE.id)
+
+
+@database.shaped
+def _flipped_sql(marks: database.Marks) -> database.Built:
+    firing, at, rule, holder = marks.many(4)
+    chosen = (STATE.rule_id == rule) & (STATE.holder_id == holder)
+    return marks.query.update(STATE).set(STATE.firing, firing).set(STATE.changed_at, at).where(chosen)
+
+
 async def _flip(
     conn: BaseDBAsyncClient,
     wanted: dict[tuple[int, int], bool],
@@ -159,38 +192,18 @@ async def _flip(
     """Set each (rule, holder) state to what its condition is now; the pairs that changed (or that are new and
     true), with their new state; ``since`` gets when each known pair last changed. Rows are locked in key order
     first (PostgreSQL), so evaluators queue up."""
-    state, build = Table('alert_state'), database.query(conn)
-    known_rows = (
-        build.from_(state)
-        .select(state.rule_id, state.holder_id, state.firing, state.changed_at)
-        .where(state.rule_id.isin(sorted({rule for rule, _ in wanted})))
-    )
-    if database.is_postgres(conn):
-        known_rows = known_rows.orderby(state.rule_id, state.holder_id).for_update()
-    rows = await database.fetch(conn, known_rows)
+    rule_ids = sorted({rule for rule, _ in wanted})
+    rows = await database.fetch_shaped(conn, _known_sql, rule_ids, len(rule_ids))
     known = {(row['rule_id'], row['holder_id']): bool(row['firing']) for row in rows}
     since.update({(row['rule_id'], row['holder_id']): database.to_datetime(row['changed_at']) for row in rows})
     changed = []
     for key, firing in sorted(wanted.items()):
         if key not in known:
-            new_state = (
-                build.into(state)
-                .columns(state.rule_id, state.holder_id, state.firing, state.changed_at)
-                .insert(key[0], key[1], firing, now)
-                .on_conflict(state.rule_id, state.holder_id)
-                .do_nothing()
-            )
-            inserted = await database.fetch(conn, database.returning(new_state, state.id))
+            inserted = await database.fetch_shaped(conn, _new_state_sql, [key[0], key[1], firing, now])
             if inserted and firing:  # a rule created while its condition holds fires once
                 changed.append((key, True))
         elif known[key] != firing:
-            await database.run(
-                conn,
-                build.update(state)
-                .set(state.firing, firing)
-                .set(state.changed_at, now)
-                .where((state.rule_id == key[0]) & (state.holder_id == key[1])),
-            )
+            await database.fetch_shaped(conn, _flipped_sql, [firing, now, key[0], key[1]])
             changed.append((key, firing))
     return changed
 
@@ -222,16 +235,20 @@ def _crossing(
     )
 
 
+@database.shaped
+def _expired_sql(marks: database.Marks) -> database.Built:
+    lot = Table('lot')
+    holder, start, end = marks.many(3)
+    return (
+        marks.query.from_(lot)
+        .select(fn.Coalesce(fn.Sum(lot.remaining), 0).as_('units'))
+        .where((lot.holder_id == holder) & (lot.expires_at > start) & (lot.expires_at <= end) & (lot.remaining > 0))
+    )
+
+
 async def _expired_between(conn: BaseDBAsyncClient, holder_id: int, start: datetime, end: datetime) -> int:
     """Units the holder's lots lost to expiry in ``(start, end]``: what they still held when they expired."""
-    lot = Table('lot')
-    rows = await database.fetch(
-        conn,
-        database.query(conn)
-        .from_(lot)
-        .select(fn.Coalesce(fn.Sum(lot.remaining), 0).as_('units'))
-        .where((lot.holder_id == holder_id) & (lot.expires_at > start) & (lot.expires_at <= end) & (lot.remaining > 0)),
-    )
+    rows = await database.fetch_shaped(conn, _expired_sql, [holder_id, start, end])
     return int(rows[0]['units'] or 0) if rows else 0
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pypika_tortoise import Table, ValueWrapper
+from pypika_tortoise import Table
 from pypika_tortoise import functions as fn
 from pypika_tortoise.enums import SqlTypes
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -131,32 +131,50 @@ def _row(cap: Cap) -> _Cap:
     return _Cap(cap.id, cap.team_id, cap.user, cap.product, period, cap.limit, stages)  # type: ignore[attr-defined]
 
 
-async def used_by(conn: BaseDBAsyncClient, contract: ContractInfo, caps: Sequence[_Cap], today: date) -> dict[int, int]:
-    """Units each cap counts in its current period, from the rollup of users and products, in one statement."""
-    if not caps:
-        return {}
-    rollup, build = Table('usage_by_user_product'), database.query(conn)
+CAPPED = ('grain', 'day', 'team_key', 'user_name', 'product')
+
+
+@database.shaped
+def _used_sql(marks: database.Marks, caps: tuple[tuple[bool, ...], ...]) -> database.Built:
+    """One ``SELECT`` a cap, each with the columns it names (``caps``: which of ``CAPPED`` each cap gives), joined
+    by ``UNION ALL``. Its values: for each cap, the contract, the cap's id, and the columns it gives."""
+    rollup = Table('usage_by_user_product')
     parts = []
-    for cap in caps:
-        counted = rollup.contract_id == contract.id
-        for column, value in (
-            ('grain', DAY if cap.period == 'day' else MONTH),
-            ('day', period_start(cap.period, today)),
-            ('team_key', cap.team),
-            ('user_name', cap.user),
-            ('product', cap.product),
-        ):
-            if value is not None:
-                counted &= rollup.field(column) == value
+    for given in caps:
+        counted = rollup.contract_id == marks.next()
+        cap = marks.next()
+        for column, named in zip(CAPPED, given, strict=True):
+            if named:
+                counted &= rollup.field(column) == marks.next()
         parts.append(
-            build.from_(rollup)
-            .select(fn.Cast(ValueWrapper(cap.id), SqlTypes.INTEGER).as_('cap'), fn.Sum(rollup.quantity).as_('units'))
+            marks.query.from_(rollup)
+            .select(fn.Cast(cap, SqlTypes.INTEGER).as_('cap'), fn.Sum(rollup.quantity).as_('units'))
             .where(counted)
         )
     union: database.Built = parts[0]
     for part in parts[1:]:
         union = union.union_all(part)
-    rows = await database.fetch(conn, union)
+    return union
+
+
+async def used_by(conn: BaseDBAsyncClient, contract: ContractInfo, caps: Sequence[_Cap], today: date) -> dict[int, int]:
+    """Units each cap counts in its current period, from the rollup of users and products, in one statement."""
+    if not caps:
+        return {}
+    values: list[object] = []
+    shape = []
+    for cap in caps:
+        values += [contract.id, cap.id]
+        given = (
+            DAY if cap.period == 'day' else MONTH,
+            period_start(cap.period, today),
+            cap.team,
+            cap.user,
+            cap.product,
+        )
+        values += [value for value in given if value is not None]
+        shape.append(tuple(value is not None for value in given))
+    rows = await database.fetch_shaped(conn, _used_sql, values, tuple(shape))
     return {int(row['cap']): int(row['units'] or 0) for row in rows}
 
 

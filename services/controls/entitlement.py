@@ -164,6 +164,48 @@ async def check(
     )
 
 
+HOLDER, TEAM, WINDOWS, LOT = Table('holder'), Table('team'), Table('usage_window'), Table('lot')
+
+
+@database.shaped
+def _holder_sql(marks: database.Marks, of_team: int) -> database.Built:
+    contract = marks.next()
+    paying = HOLDER.team_id == marks.next() if of_team else HOLDER.team_id.isnull()
+    return (
+        marks.query.from_(HOLDER)
+        .left_join(TEAM)
+        .on(TEAM.id == HOLDER.team_id)
+        .select(HOLDER.id.as_('holder'), TEAM.allowed_products.as_('allowed'))
+        .where((HOLDER.contract_id == contract) & paying)
+    )
+
+
+@database.shaped
+def _window_end_sql(marks: database.Marks) -> database.Built:
+    contract, user, product, since, now = marks.many(5)
+    return (
+        marks.query.from_(WINDOWS)
+        .select(fn.Max(WINDOWS.ends_at).as_('ends_at'))
+        .where(
+            (WINDOWS.contract_id == contract)
+            & (WINDOWS.user_name == user)
+            & (WINDOWS.product == product)
+            & (WINDOWS.starts_at > since)
+            & (WINDOWS.starts_at <= now)
+        )
+    )
+
+
+@database.shaped
+def _available_sql(marks: database.Marks) -> database.Built:
+    holder, now = marks.many(2)
+    return (
+        marks.query.from_(LOT)
+        .select(fn.Sum(LOT.remaining).as_('units'))
+        .where((LOT.holder_id == holder) & usable_where(LOT, now))
+    )
+
+
 async def _holder(contract: ContractInfo, team: int | None) -> tuple[int, tuple[str, ...] | None] | None:
     """The holder that would pay, and the team's product list (Flex); ``None`` for a team not of the contract."""
     conn = database.connection()
@@ -173,17 +215,8 @@ async def _holder(contract: ContractInfo, team: int | None) -> tuple[int, tuple[
             return None
         if not contract.is_flex:
             team = None
-    holder, team_row = Table('holder'), Table('team')
-    paying = holder.team_id == team if team is not None else holder.team_id.isnull()
-    rows = await database.fetch(
-        conn,
-        database.query(conn)
-        .from_(holder)
-        .left_join(team_row)
-        .on(team_row.id == holder.team_id)
-        .select(holder.id.as_('holder'), team_row.allowed_products.as_('allowed'))
-        .where((holder.contract_id == contract.id) & paying),
-    )
+    values = [contract.id] if team is None else [contract.id, team]
+    rows = await database.fetch_shaped(conn, _holder_sql, values, int(team is not None))
     if not rows:
         return None
     return int(rows[0]['holder']), allowed_of(rows[0]['allowed'])
@@ -192,20 +225,7 @@ async def _holder(contract: ContractInfo, team: int | None) -> tuple[int, tuple[
 async def _window_end(contract_id: int, user: str, product: str, now: datetime) -> datetime | None:
     """The end of the user's charged window of the product open now, if one is."""
     conn = database.connection()
-    window = Table('usage_window')
-    rows = await database.fetch(
-        conn,
-        database.query(conn)
-        .from_(window)
-        .select(fn.Max(window.ends_at).as_('ends_at'))
-        .where(
-            (window.contract_id == contract_id)
-            & (window.user_name == user)
-            & (window.product == product)
-            & (window.starts_at > now - WINDOW)
-            & (window.starts_at <= now)
-        ),
-    )
+    rows = await database.fetch_shaped(conn, _window_end_sql, [contract_id, user, product, now - WINDOW, now])
     ends = rows[0]['ends_at'] if rows else None
     return database.to_datetime(ends) if ends is not None else None
 
@@ -213,14 +233,7 @@ async def _window_end(contract_id: int, user: str, product: str, now: datetime) 
 async def _available(holder_id: int, now: datetime) -> int:
     """Units in the holder's usable lots."""
     conn = database.connection()
-    lot = Table('lot')
-    rows = await database.fetch(
-        conn,
-        database.query(conn)
-        .from_(lot)
-        .select(fn.Sum(lot.remaining).as_('units'))
-        .where((lot.holder_id == holder_id) & usable_where(lot, now)),
-    )
+    rows = await database.fetch_shaped(conn, _available_sql, [holder_id, now])
     return int(rows[0]['units'] or 0) if rows else 0
 
 

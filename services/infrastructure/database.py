@@ -8,8 +8,9 @@ migrations in ``models/migrations``, never by ``generate_schemas``.
 import asyncio
 import contextlib
 import contextvars
+import functools
 import os
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -167,30 +168,42 @@ async def fetch(conn: BaseDBAsyncClient, built: Built) -> list[dict[str, Any]]:
     return await conn.execute_query_dict(*bound(built))
 
 
-class Binder:
-    """Numbered parameters for a built statement that names the same values several times (a set of holders in
-    each part of a ``UNION``): each value is bound once, so that a statement's parameters stay under the
-    dialects' limit whatever the number of parts. Every value of the statement goes through it."""
+class Marks:
+    """Numbered parameter marks, in order, for a statement that names the same values several times (a set of
+    holders in each part of a ``UNION``): each value is bound once, so that a statement's parameters stay under the
+    dialects' limit whatever the number of parts. ``query`` is the dialect's builder."""
 
-    def __init__(self, conn: BaseDBAsyncClient) -> None:
-        self.conn, self.values = conn, list[object]()
+    def __init__(self, postgres: bool) -> None:
+        self.postgres, self.count = postgres, 0
+        self.query: type[Query] = _PostgresQuery if postgres else _SQLiteQuery
 
-    def __call__(self, value: object) -> Parameter:
-        self.values.append(value)
-        return Parameter(mark(self.conn, len(self.values)))
+    def next(self) -> Parameter:
+        self.count += 1
+        return Parameter(f'${self.count}' if self.postgres else f'?{self.count}')
 
-    def each(self, values: Iterable[object]) -> list[Parameter]:
-        return [self(value) for value in values]
+    def many(self, count: int) -> list[Parameter]:
+        return [self.next() for _ in range(count)]
 
-    async def fetch(self, built: Built) -> list[dict[str, Any]]:
+
+def shaped(build: Callable[..., Built]) -> Callable[..., str]:
+    """A statement built once per dialect and shape — the numbers of values it binds, which is all its SQL depends
+    on — and kept: a read that runs on every live change pays for PyPika's rendering only the first time.
+    ``build(marks, *shape)`` → the statement; the result is called ``(postgres, *shape)`` → its SQL."""
+
+    @functools.lru_cache(maxsize=1024)
+    def sql(postgres: bool, *shape: object) -> str:
+        built = build(Marks(postgres), *shape)
         base = built.base_query if isinstance(built, _SetOperation) else built
-        sql = built.get_sql(base.QUERY_CLS.SQL_CONTEXT)
-        return await self.conn.execute_query_dict(sql, self.values)
+        return built.get_sql(base.QUERY_CLS.SQL_CONTEXT)
+
+    return sql
 
 
-async def run(conn: BaseDBAsyncClient, built: Built) -> None:
-    """Run a built statement that returns nothing."""
-    await conn.execute_query(*bound(built))
+async def fetch_shaped(
+    conn: BaseDBAsyncClient, statement: Callable[..., str], values: Sequence[object], *shape: object
+) -> list[dict[str, Any]]:
+    """Run a ``shaped`` statement of that shape with its values (in the order of its marks); its rows as dicts."""
+    return await conn.execute_query_dict(statement(is_postgres(conn), *shape), list(values))
 
 
 def placeholders(conn: BaseDBAsyncClient, count: int, start: int = 1) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pypika_tortoise import Criterion, Table
+from pypika_tortoise.terms import Term
 from tortoise.expressions import Q
 
 
@@ -42,7 +43,7 @@ def usable_filter(now: datetime) -> Q:
     return Q(remaining__gt=0, expires_at__gt=now)
 
 
-def usable_where(lot: Table, now: datetime) -> Criterion:
+def usable_where(lot: Table, now: datetime | Term) -> Criterion:
     """``is_usable`` as a condition on the ``lot`` table of a built statement."""
     return (lot.remaining > 0) & (lot.expires_at > now)
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import cast
 
-from pypika_tortoise import Parameter, Table, Tuple
+from pypika_tortoise import Table, Tuple
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -71,24 +71,51 @@ async def _lock_pairs(conn: BaseDBAsyncClient, contract_id: int, pairs: set[tupl
             )
 
 
+SESSION, WINDOWS = Table('product_session'), Table('usage_window')
+
+
+@database.shaped
+def _windows_sql(marks: database.Marks, pairs: int) -> database.Built:
+    contract, since = marks.many(2)
+    wanted = [Tuple(*marks.many(2)) for _ in range(pairs)]
+    return (
+        marks.query.from_(WINDOWS)
+        .select(WINDOWS.user_name, WINDOWS.product, WINDOWS.starts_at)
+        .where(
+            (WINDOWS.contract_id == contract)
+            & (WINDOWS.starts_at > since)
+            & Tuple(WINDOWS.user_name, WINDOWS.product).isin(wanted)
+        )
+    )
+
+
+@database.shaped
+def _fingerprints_sql(marks: database.Marks, sessions: int) -> database.Built:
+    contract = marks.next()
+    chosen = (SESSION.contract_id == contract) & SESSION.client_id.isin(marks.many(sessions))
+    return marks.query.from_(SESSION).select(SESSION.client_id, SESSION.fingerprint).where(chosen)
+
+
+@database.shaped
+def _charged_sql(marks: database.Marks) -> database.Built:
+    charged, window_start, contract, client_id = marks.many(4)
+    return (
+        marks.query.update(SESSION)
+        .set(SESSION.charged, charged)
+        .set(SESSION.window_start, window_start)
+        .where((SESSION.contract_id == contract) & (SESSION.client_id == client_id))
+    )
+
+
 async def _windows(
     conn: BaseDBAsyncClient, contract_id: int, pairs: set[tuple[str, str]], since: datetime
 ) -> dict[tuple[str, str], list[datetime]]:
     """The start of each window of these (user, product) pairs that opened after ``since``."""
-    window, build = Table('usage_window'), database.query(conn)
     rows = []
     for start in range(0, len(pairs), 500):
         chunk = sorted(pairs)[start : start + 500]
-        rows += await database.fetch(
-            conn,
-            build.from_(window)
-            .select(window.user_name, window.product, window.starts_at)
-            .where(
-                (window.contract_id == contract_id)
-                & (window.starts_at > since)
-                & Tuple(window.user_name, window.product).isin([Tuple(user, product) for user, product in chunk])
-            ),
-        )
+        values = [contract_id, since, *(value for pair in chunk for value in pair)]
+        rows += await database.fetch_shaped(conn, _windows_sql, values, len(chunk))
     found: dict[tuple[str, str], list[datetime]] = defaultdict(list)
     for row in rows:
         found[str(row['user_name']), str(row['product'])].append(database.to_datetime(row['starts_at']))
@@ -194,14 +221,8 @@ async def _record(
     ids = {str(row['client_id']) for row in inserted}
     replayed = [session for session in sessions if session.client_id not in ids]
     if replayed:
-        table = Table('product_session')
-        found = await database.fetch(
-            conn,
-            database.query(conn)
-            .from_(table)
-            .select(table.client_id, table.fingerprint)
-            .where((table.contract_id == contract.id) & table.client_id.isin([s.client_id for s in replayed])),
-        )
+        values = [contract.id, *(session.client_id for session in replayed)]
+        found = await database.fetch_shaped(conn, _fingerprints_sql, values, len(replayed))
         known = {str(row['client_id']): str(row['fingerprint']) for row in found}
         for session in replayed:
             if known.get(session.client_id) != session.fingerprint:
@@ -217,13 +238,6 @@ async def _write_windows(conn: BaseDBAsyncClient, contract: Contract, opened: li
         ('contract_id', 'user_name', 'product', 'starts_at', 'ends_at', 'daily_rate'),
         [(contract.id, s.user, s.product, s.started_at, s.started_at + WINDOW, rate) for s, rate in opened],
     )
-    table = Table('product_session')
-    charged, window_start, contract_id, client_id = (Parameter(database.mark(conn, n)) for n in (1, 2, 3, 4))
-    built = (
-        database.query(conn)
-        .update(table)
-        .set(table.charged, charged)
-        .set(table.window_start, window_start)
-        .where((table.contract_id == contract_id) & (table.client_id == client_id))
+    await conn.execute_many(
+        _charged_sql(database.is_postgres(conn)), [[rate, s.started_at, contract.id, s.client_id] for s, rate in opened]
     )
-    await conn.execute_many(built.get_sql(), [[rate, s.started_at, contract.id, s.client_id] for s, rate in opened])

@@ -68,9 +68,19 @@ async def holders_of(contract: Contract) -> dict[int | None, int]:
 async def lock_holders(conn: BaseDBAsyncClient, holder_ids: set[int]) -> None:
     """Lock the holders' rows for the transaction, in ascending id order (PostgreSQL; SQLite serialises anyway)."""
     if holder_ids and database.is_postgres(conn):
-        holder = Table('holder')
-        built = database.query(conn).from_(holder).select(holder.id).where(holder.id.isin(sorted(holder_ids)))
-        await database.run(conn, built.orderby(holder.id).for_update())
+        await database.fetch_shaped(conn, _lock_sql, sorted(holder_ids), len(holder_ids))
+
+
+@database.shaped
+def _lock_sql(marks: database.Marks, holders: int) -> database.Built:
+    holder = Table('holder')
+    return (
+        marks.query.from_(holder)
+        .select(holder.id)
+        .where(holder.id.isin(marks.many(holders)))
+        .orderby(holder.id)
+        .for_update()
+    )
 
 
 async def open_lots(conn: BaseDBAsyncClient, holder_ids: set[int], now: datetime) -> dict[int, list[LotState]]:

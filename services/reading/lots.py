@@ -69,13 +69,11 @@ def state_of(remaining: int, expires_at: datetime, now: datetime) -> State:
     return 'expired' if expires_at <= now else 'active'
 
 
-async def read_lots(contract: ContractInfo) -> list[LotRow]:
-    """Every lot of the contract, in one statement."""
-    conn, lot, holder = database.connection(), Table('lot'), Table('holder')
-    rows = await database.fetch(
-        conn,
-        database.query(conn)
-        .from_(lot)
+@database.shaped
+def _lots_sql(marks: database.Marks) -> database.Built:
+    lot, holder = Table('lot'), Table('holder')
+    return (
+        marks.query.from_(lot)
         .join(holder)
         .on(holder.id == lot.holder_id)
         .select(
@@ -92,8 +90,23 @@ async def read_lots(contract: ContractInfo) -> list[LotRow]:
             lot.expires_at,
             lot.created_at,
         )
-        .where(lot.contract_id == contract.id),
+        .where(lot.contract_id == marks.next())
     )
+
+
+@database.shaped
+def _transfers_sql(marks: database.Marks) -> database.Built:
+    transfer = Table('transfer')
+    return (
+        marks.query.from_(transfer)
+        .select(transfer.id, transfer.client_id, transfer.from_team_id, transfer.undoes_id)
+        .where(transfer.contract_id == marks.next())
+    )
+
+
+async def read_lots(contract: ContractInfo) -> list[LotRow]:
+    """Every lot of the contract, in one statement."""
+    rows = await database.fetch_shaped(database.connection(), _lots_sql, [contract.id])
     return [
         LotRow(
             LotState(
@@ -117,14 +130,7 @@ async def read_lots(contract: ContractInfo) -> list[LotRow]:
 
 async def _transfers(contract: ContractInfo) -> dict[int, tuple[str, int, int | None]]:
     """(client id, from team, the transfer it undoes) of each transfer of the contract, by transfer row id."""
-    conn, transfer = database.connection(), Table('transfer')
-    rows = await database.fetch(
-        conn,
-        database.query(conn)
-        .from_(transfer)
-        .select(transfer.id, transfer.client_id, transfer.from_team_id, transfer.undoes_id)
-        .where(transfer.contract_id == contract.id),
-    )
+    rows = await database.fetch_shaped(database.connection(), _transfers_sql, [contract.id])
     return {
         int(row['id']): (str(row['client_id']), int(row['from_team_id']), row['undoes_id'] and int(row['undoes_id']))
         for row in rows

@@ -108,33 +108,36 @@ def _kind(name: str) -> LiteralValue:
     return LiteralValue(f"'{name}'")
 
 
-async def _holders(conn: BaseDBAsyncClient, wanted: Wanted, read: _Read) -> None:
-    bind = database.Binder(conn)
-    whole = [contract for contract, holders in wanted.items() if holders is None]
-    some = sorted({holder for holders in wanted.values() if holders is not None for holder in holders})
-    chosen = [HOLDER.contract_id.isin(bind.each(sorted(whole)))] if whole else []
-    chosen += [HOLDER.id.isin(bind.each(some))] if some else []
-    if not chosen:
-        return
-    rows = await bind.fetch(
-        database.query(conn)
-        .from_(HOLDER)
+@database.shaped
+def _holders_sql(marks: database.Marks, whole: int, some: int) -> database.Built:
+    chosen = [HOLDER.contract_id.isin(marks.many(whole))] if whole else []
+    chosen += [HOLDER.id.isin(marks.many(some))] if some else []
+    return (
+        marks.query.from_(HOLDER)
         .left_join(TEAM)
         .on(TEAM.id == HOLDER.team_id)
         .select(HOLDER.id.as_('holder'), HOLDER.contract_id.as_('contract'), HOLDER.team_id.as_('team'), TEAM.name)
         .where(Criterion.any(chosen))
     )
-    for row in rows:
+
+
+async def _holders(conn: BaseDBAsyncClient, wanted: Wanted, read: _Read) -> None:
+    whole = sorted(contract for contract, holders in wanted.items() if holders is None)
+    some = sorted({holder for holders in wanted.values() if holders is not None for holder in holders})
+    if not whole and not some:
+        return
+    sql = _holders_sql(database.is_postgres(conn), len(whole), len(some))
+    for row in await conn.execute_query_dict(sql, [*whole, *some]):
         if row['contract'] in wanted:
             read.rows[int(row['holder'])] = (int(row['contract']), row['team'], row['name'])
 
 
-async def _lots(conn: BaseDBAsyncClient, holders: list[int], contracts: list[int], read: _Read) -> None:
-    bind, build = database.Binder(conn), database.query(conn)
-    chosen, in_contracts = bind.each(holders), bind.each(contracts)
+@database.shaped
+def _lots_sql(marks: database.Marks, holders: int, contracts: int) -> database.Built:
+    chosen, in_contracts = marks.many(holders), marks.many(contracts)
     zero, none = LiteralValue('0'), LiteralValue('NULL')  # typed by the first part's columns
     lots = (
-        build.from_(LOT)
+        marks.query.from_(LOT)
         .select(
             LOT.holder_id.as_('holder'),
             LOT.id,
@@ -150,7 +153,7 @@ async def _lots(conn: BaseDBAsyncClient, holders: list[int], contracts: list[int
 
     def moved(to: Field, kind: Term, *also: Criterion) -> QueryBuilder:
         return (
-            build.from_(TRANSFER)
+            marks.query.from_(TRANSFER)
             .join(HOLDER)
             .on(HOLDER.team_id == to)
             .select(HOLDER.id, zero, zero, zero, none, none, kind, TRANSFER.quantity)
@@ -160,7 +163,12 @@ async def _lots(conn: BaseDBAsyncClient, holders: list[int], contracts: list[int
     given = Case().when(TRANSFER.undoes_id.isnull(), _kind('out')).else_(_kind('undo_out'))
     # what undoings gave back to a team: netted out of its breakdown with what it had assigned
     undone = moved(TRANSFER.to_team_id, _kind('undo_in'), TRANSFER.undoes_id.notnull())
-    for row in await bind.fetch(lots.union_all(moved(TRANSFER.from_team_id, given)).union_all(undone)):
+    return lots.union_all(moved(TRANSFER.from_team_id, given)).union_all(undone)
+
+
+async def _lots(conn: BaseDBAsyncClient, holders: list[int], contracts: list[int], read: _Read) -> None:
+    sql = _lots_sql(database.is_postgres(conn), len(holders), len(contracts))
+    for row in await conn.execute_query_dict(sql, [*holders, *contracts]):
         holder = int(row['holder'])
         if row['origin'] in ('out', 'undo_out', 'undo_in'):
             moved_units = read.moved[row['origin']]
@@ -177,12 +185,9 @@ async def _lots(conn: BaseDBAsyncClient, holders: list[int], contracts: list[int
         read.lots[holder].append((lot, str(row['origin'])))
 
 
-async def _usage_counts(conn: BaseDBAsyncClient, holders: list[int], now: datetime, read: _Read) -> None:
-    """Distinct (products, users) per holder among events whose ``occurred_at`` lies in (now − 90 days, now], and the
-    next instant those counts move: the oldest key in the window leaving it, or usage dated ahead arriving."""
-    bind, build = database.Binder(conn), database.query(conn)
-    start, end = bind(database.micros(now - WINDOW)), bind(database.micros(now))
-    chosen = bind.each(holders)
+@database.shaped
+def _usage_counts_sql(marks: database.Marks, holders: int) -> database.Built:
+    start, end, chosen, build = marks.next(), marks.next(), marks.many(holders), marks.query
     ahead = AHEAD.holder_id.isin(chosen) & (AHEAD.occurred_at > start) & (AHEAD.occurred_at <= end)
     seen = (
         build.from_(SEEN)
@@ -207,8 +212,16 @@ async def _usage_counts(conn: BaseDBAsyncClient, holders: list[int], now: dateti
         .where(AHEAD.holder_id.isin(chosen) & (AHEAD.occurred_at > end))
         .groupby(AHEAD.holder_id)
     )
+    return counts.union_all(leaves).union_all(arrives)
+
+
+async def _usage_counts(conn: BaseDBAsyncClient, holders: list[int], now: datetime, read: _Read) -> None:
+    """Distinct (products, users) per holder among events whose ``occurred_at`` lies in (now − 90 days, now], and the
+    next instant those counts move: the oldest key in the window leaving it, or usage dated ahead arriving."""
+    sql = _usage_counts_sql(database.is_postgres(conn), len(holders))
     window = database.micros(now) - database.micros(now - WINDOW)
-    for row in await bind.fetch(counts.union_all(leaves).union_all(arrives)):
+    values = [database.micros(now - WINDOW), database.micros(now), *holders]
+    for row in await conn.execute_query_dict(sql, values):
         holder, kind, n = int(row['holder_id']), row['kind'], int(row['n'])
         if kind in ('p', 'u'):
             read.counts[holder][0 if kind == 'p' else 1] = n
@@ -217,30 +230,37 @@ async def _usage_counts(conn: BaseDBAsyncClient, holders: list[int], now: dateti
             read.usage_changes[holder] = min(at, read.usage_changes.get(holder, at))
 
 
+@database.shaped
+def _trend_sql(marks: database.Marks, flex: int, teams: int, pools: int) -> database.Built:
+    grain, first, last = marks.next(), marks.next(), marks.next()
+    span = (TOTAL.grain == grain) & TOTAL.day.between(first, last)
+    columns = (TOTAL.contract_id.as_('contract'), TOTAL.team_key.as_('team'), TOTAL.day, TOTAL.quantity.as_('units'))
+    parts = []
+    if teams:  # a team's tag is its id: it names one contract's usage, so the two lists pick exactly these pairs
+        chosen = TOTAL.contract_id.isin(marks.many(flex)) & TOTAL.team_key.isin(marks.many(teams))
+        parts.append(marks.query.from_(TOTAL).select(*columns).where(chosen & span))
+    if pools:
+        pooled = TOTAL.contract_id.isin(marks.many(pools))
+        parts.append(marks.query.from_(TOTAL).select(*columns).where(pooled & span))
+    union: database.Built = parts[0]
+    for part in parts[1:]:
+        union = union.union_all(part)
+    return union
+
+
 async def _trend(
     conn: BaseDBAsyncClient, contracts: Mapping[int, ContractInfo], read: _Read, first: date, last: date
 ) -> None:
     """Usage per (contract, team tag) and day: a Flex holder's own tag, or every tag of a cloud-credit contract."""
-    bind, build = database.Binder(conn), database.query(conn)
-    span = (TOTAL.grain == bind(DAY)) & TOTAL.day.between(bind(first), bind(last))
-    teams = sorted(
-        {team for contract, team, _ in read.rows.values() if team is not None and contracts[contract].is_flex}
-    )
-    flex = sorted({contract for contract, _, _ in read.rows.values() if contracts[contract].is_flex})
+    flex_rows = [(contract, team) for contract, team, _ in read.rows.values() if contracts[contract].is_flex]
+    teams = sorted({team for _, team in flex_rows if team is not None})
+    flex = sorted({contract for contract, team in flex_rows if team is not None})
     pools = sorted({contract for contract, _, _ in read.rows.values() if not contracts[contract].is_flex})
-    columns = (TOTAL.contract_id.as_('contract'), TOTAL.team_key.as_('team'), TOTAL.day, TOTAL.quantity.as_('units'))
-    parts = []
-    if teams:  # a team's tag is its id: it names one contract's usage, so the two lists pick exactly these pairs
-        chosen = TOTAL.contract_id.isin(bind.each(flex)) & TOTAL.team_key.isin(bind.each(teams))
-        parts.append(build.from_(TOTAL).select(*columns).where(chosen & span))
-    if pools:
-        parts.append(build.from_(TOTAL).select(*columns).where(TOTAL.contract_id.isin(bind.each(pools)) & span))
-    if not parts:
+    if not teams and not pools:
         return
-    union: database.Built = parts[0]
-    for part in parts[1:]:
-        union = union.union_all(part)
-    for row in await bind.fetch(union):
+    sql = _trend_sql(database.is_postgres(conn), len(flex) if teams else 0, len(teams), len(pools))
+    values = [DAY, first, last, *(flex if teams else []), *teams, *pools]
+    for row in await conn.execute_query_dict(sql, values):
         contract = int(row['contract'])
         key = (contract, int(row['team']) if contracts[contract].is_flex else 0)
         day = database.to_date(row['day'])

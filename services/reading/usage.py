@@ -7,11 +7,11 @@ usage tagged with none, so that every read is a prefix scan of one index.
 """
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from pypika_tortoise import Field, Table
 from pypika_tortoise import functions as fn
@@ -102,36 +102,53 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _spans(
-    contract_id: int,
-    team_keys: Collection[int],
-    source: _Source,
-    spans: Iterable[tuple[int, date, date]],
-    *,
-    day: bool = False,
-    keys: Collection[str] = (),
+@database.shaped
+def _spans_sql(
+    marks: database.Marks, source: _Source, spans: int, teams: int, keys: int, day: bool, grouped: bool
 ) -> database.Built:
-    """A rollup's rows over the spans of a range for some team tags — ``[day,] [key,] quantity``, only those of
-    ``keys`` when given — one ``SELECT`` a span, joined by ``UNION ALL``."""
-    build, table = database.query(database.connection()), Table(source.table)
+    """A rollup's rows over ``spans`` spans of a range for some team tags — ``[day,] [key,] quantity``, only those
+    of ``keys`` keys when given — one ``SELECT`` a span, joined by ``UNION ALL``; ``grouped``: summed by key.
+    Its values: the contract, the team tags, the keys, then each span's grain, first and last day."""
+    contract, team_keys, wanted, table = marks.next(), marks.many(teams), marks.many(keys), Table(source.table)
     columns = [table.day] if day else []
     if source.column is not None:
         columns.append(table.field(source.column).as_('key'))
     parts = []
-    for grain, first, last in spans:
+    for _ in range(spans):
+        grain, first, last = marks.many(3)
         chosen = (
-            (table.contract_id == contract_id)
-            & table.team_key.isin(list(team_keys))
+            (table.contract_id == contract)
+            & table.team_key.isin(team_keys)
             & (table.grain == grain)
             & table.day.between(first, last)
         )
         if keys and source.column is not None:
-            chosen &= table.field(source.column).isin(list(keys))
-        parts.append(build.from_(table).select(*columns, table.quantity).where(chosen))
+            chosen &= table.field(source.column).isin(wanted)
+        parts.append(marks.query.from_(table).select(*columns, table.quantity).where(chosen))
     union: database.Built = parts[0]
     for part in parts[1:]:
         union = union.union_all(part)
-    return union
+    if not grouped:
+        return union
+    rows = union.as_('spans')
+    key = Field('key', table=rows)
+    return marks.query.from_(rows).select(key, fn.Sum(Field('quantity', table=rows)).as_('units')).groupby(key)
+
+
+async def _spans(
+    contract_id: int,
+    team_keys: Collection[int],
+    source: _Source,
+    spans: Sequence[tuple[int, date, date]],
+    *,
+    day: bool = False,
+    keys: Collection[str] = (),
+    grouped: bool = False,
+) -> list[dict[str, Any]]:
+    """The rows of ``_spans_sql`` for these values."""
+    values = [contract_id, *team_keys, *keys, *(value for span in spans for value in span)]
+    shape = (source, len(spans), len(team_keys), len(keys), day, grouped)
+    return await database.fetch_shaped(database.connection(), _spans_sql, values, *shape)
 
 
 async def _team_keys(contract: ContractInfo, team: int | None) -> list[int]:
@@ -167,13 +184,7 @@ async def usage_breakdown(
     date_range = _default_range(contract, date_range, now)
     keys = await _team_keys(contract, team)
     source = SOURCES[by]
-    conn = database.connection()
-    spans = _spans(contract_id, keys, source, periods(date_range, months=by != 'day')).as_('spans')
-    key = Field('key', table=spans)
-    grouped = await database.fetch(
-        conn,
-        database.query(conn).from_(spans).select(key, fn.Sum(Field('quantity', table=spans)).as_('units')).groupby(key),
-    )
+    grouped = await _spans(contract_id, keys, source, periods(date_range, months=by != 'day'), grouped=True)
     rows = [(_key(by, row['key']), int(row['units'])) for row in grouped]
     if by == 'day':
         rows.sort(key=lambda row: str(row[0]))
@@ -222,14 +233,12 @@ async def usage_series(
     keys = await _team_keys(await get_contract(contract_id), team)
     source = SOURCES[by]
     cells: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    conn = database.connection()
     if kept:
-        union = _spans(contract_id, keys, source, periods(date_range, months=monthly), day=True, keys=kept)
-        for row in await database.fetch(conn, union):
+        spans = periods(date_range, months=monthly)
+        for row in await _spans(contract_id, keys, source, spans, day=True, keys=kept):
             cells[row['key']][_bucket(database.to_date(row['day']), date_range, monthly)] += int(row['quantity'])
     if len(breakdown.rows) > top:
-        union = _spans(contract_id, keys, TOTALS, periods(date_range, months=monthly), day=True)
-        for row in await database.fetch(conn, union):
+        for row in await _spans(contract_id, keys, TOTALS, periods(date_range, months=monthly), day=True):
             cells[OTHERS][_bucket(database.to_date(row['day']), date_range, monthly)] += int(row['quantity'])
         for name in kept:
             for start, units in cells[name].items():
@@ -254,23 +263,29 @@ def _bucket(day: date, date_range: DateRange, monthly: bool) -> date:
     return max(day.replace(day=1), date_range.start)
 
 
+@database.shaped
+def _user_days_sql(marks: database.Marks, of_team: bool) -> database.Built:
+    session = Table('product_session')
+    contract, start, end = marks.many(3)
+    chosen = (session.contract_id == contract) & (session.window_start >= start) & (session.window_start < end)
+    if of_team:
+        chosen &= session.team_id == marks.next()
+    return (
+        marks.query.from_(session)
+        .select(session.product, fn.Count('*').as_('windows'))
+        .where(chosen)
+        .groupby(session.product)
+    )
+
+
 async def user_days(contract_id: int, date_range: DateRange, *, team: int | None = None) -> dict[str, int]:
     """Per product, the 24-hour windows rated sessions opened in the range (contract time zone): user-days."""
     contract = await get_contract(contract_id)
-    conn, session = database.connection(), Table('product_session')
-    chosen = (
-        (session.contract_id == contract_id)
-        & (session.window_start >= start_of_day(date_range.start, contract.timezone))
-        & (session.window_start < start_of_day(date_range.end + timedelta(days=1), contract.timezone))
-    )
-    if team is not None:
-        chosen &= session.team_id == team
-    rows = await database.fetch(
-        conn,
-        database.query(conn)
-        .from_(session)
-        .select(session.product, fn.Count('*').as_('windows'))
-        .where(chosen)
-        .groupby(session.product),
-    )
+    values = [
+        contract_id,
+        start_of_day(date_range.start, contract.timezone),
+        start_of_day(date_range.end + timedelta(days=1), contract.timezone),
+        *([team] if team is not None else []),
+    ]
+    rows = await database.fetch_shaped(database.connection(), _user_days_sql, values, team is not None)
     return {str(row['product']): int(row['windows']) for row in rows}

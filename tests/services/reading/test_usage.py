@@ -98,13 +98,13 @@ async def test_every_breakdown_reads_an_index_alone_never_the_rollup_rows(
     that made contract-wide breakdowns grow with the volume of usage."""
     contract, teams = await _usage()
     statements: list[tuple[str, list[object]]] = []
-    fetch = database.fetch
+    fetch = database.fetch_shaped
 
-    async def recording(conn: Any, built: database.Built) -> list[dict[str, Any]]:
-        statements.append(database.bound(built))
-        return await fetch(conn, built)
+    async def recording(conn: Any, statement: Any, values: list[object], *shape: object) -> list[dict[str, Any]]:
+        statements.append((statement(database.is_postgres(conn), *shape), list(values)))
+        return await fetch(conn, statement, values, *shape)
 
-    monkeypatch.setattr(database, 'fetch', recording)
+    monkeypatch.setattr(database, 'fetch_shaped', recording)
     for by in BY_VALUES:
         for team in (None, teams['Ops']):
             await usage_breakdown(contract, DateRange(date(2026, 1, 10), date(2026, 11, 23)), by=by, team=team, now=NOW)
