@@ -39,7 +39,27 @@ POSTGRES = [
     'CREATE TRIGGER lot_remaining_guarded BEFORE INSERT OR UPDATE ON lot FOR EACH ROW EXECUTE FUNCTION guard_remaining()',
 ]
 
+# 0002's row checks of a lot, each now fired only by an update of the columns it reads (on SQLite a trigger without
+# ``OF`` runs on every update, and every ledger entry now updates its lot's ``remaining``)
+LOT_CHECKS = {
+    'ck_lot_original': ('original', 'NEW.original > 0'),
+    'ck_lot_remaining': ('remaining, original', 'NEW.remaining >= 0 AND NEW.remaining <= NEW.original'),
+    'ck_lot_dates': ('expires_at, purchased_at', 'NEW.expires_at > NEW.purchased_at'),
+    'ck_lot_provenance': (
+        'origin, client_id, transfer_id, source_lot_id',
+        "(NEW.origin = 'purchase' AND NEW.client_id IS NOT NULL AND NEW.transfer_id IS NULL AND NEW.source_lot_id IS NULL)"
+        " OR (NEW.origin = 'transfer' AND NEW.client_id IS NULL AND NEW.transfer_id IS NOT NULL"
+        ' AND NEW.source_lot_id IS NOT NULL)',
+    ),
+}
+
 SQLITE = [
+    *(f'DROP TRIGGER {name}_update' for name in LOT_CHECKS),
+    *(
+        f'CREATE TRIGGER {name}_update BEFORE UPDATE OF {columns} ON lot WHEN NOT ({check}) '
+        f"BEGIN SELECT RAISE(ABORT, '{name}'); END"
+        for name, (columns, check) in LOT_CHECKS.items()
+    ),
     'CREATE INDEX ledger_entry_lot_id ON ledger_entry (lot_id, id)',
     'UPDATE lot SET last_entry_id = (SELECT MAX(id) FROM ledger_entry WHERE ledger_entry.lot_id = lot.id)',
     'CREATE TRIGGER ledger_entry_applied AFTER INSERT ON ledger_entry BEGIN '
