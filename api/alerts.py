@@ -144,8 +144,13 @@ class DeliveryOut(BaseModel):
 
 class AlertOut(BaseModel):
     id: int
-    rule: Annotated[int | None, Field(description="the rule that crossed; null for a cap's notice")]
-    cap: Annotated[int | None, Field(description="the cap whose notify stage was reached; null for a rule's alert")]
+    rule: Annotated[
+        int | None, Field(description="the rule that crossed; null for a cap's notice and the ledger check's finding")
+    ]
+    cap: Annotated[
+        int | None,
+        Field(description='the cap whose notify stage was reached; null for any other alert'),
+    ]
     team: int | None
     state: Literal['firing', 'resolved']
     at: datetime
