@@ -4,12 +4,21 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from services.infrastructure.clock import utcnow
 from tests.api.conftest import OPERATOR, Tenant, bearer, provision
 from tests.helpers import snapshot
 
 NOW = utcnow()
+
+
+@pytest.fixture(autouse=True)
+def now() -> None:
+    """Each test's "now", read as it starts — not when the module was collected: by the time a test runs that may be
+    minutes ago, and a session 6 minutes ahead of it would no longer be ahead of the server's clock."""
+    global NOW
+    NOW = utcnow()
 
 
 def at(delta: timedelta) -> str:
