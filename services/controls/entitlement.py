@@ -237,6 +237,23 @@ async def _available(holder_id: int, now: datetime) -> int:
     return int(rows[0]['units'] or 0) if rows else 0
 
 
+@database.shaped
+def _refusals_sql(marks: database.Marks, of_team: bool) -> database.Built:
+    refusal = Table('refusal')
+    contract, first, last = marks.many(3)
+    chosen = (refusal.contract_id == contract) & refusal.day.between(first, last)
+    if of_team:
+        chosen &= refusal.team_key == marks.next()
+    return (
+        marks.query.from_(refusal)
+        .select(refusal.day, refusal.team_key, refusal.user_name, refusal.product, refusal.reason, refusal.count)
+        .where(chosen)
+        .orderby(refusal.day, refusal.count, order=Order.desc)
+        .orderby(refusal.user_name, refusal.product, refusal.reason)
+        .limit(10_000)
+    )
+
+
 async def refusals(
     contract: ContractInfo,
     date_range: DateRange | None = None,
@@ -252,21 +269,8 @@ async def refusals(
     date_range = date_range or DateRange.last_days(local_date(resolve(now), contract.timezone))
     if team is not None and not await Team.exists(id=team, contract_id=contract.id):
         raise UnknownTeam(team)
-    conn = database.connection()
-    refusal = Table('refusal')
-    chosen = (refusal.contract_id == contract.id) & refusal.day.between(date_range.start, date_range.end)
-    if team is not None:
-        chosen &= refusal.team_key == team
-    rows = await database.fetch(
-        conn,
-        database.query(conn)
-        .from_(refusal)
-        .select(refusal.day, refusal.team_key, refusal.user_name, refusal.product, refusal.reason, refusal.count)
-        .where(chosen)
-        .orderby(refusal.day, refusal.count, order=Order.desc)
-        .orderby(refusal.user_name, refusal.product, refusal.reason)
-        .limit(10_000),
-    )
+    values = [contract.id, date_range.start, date_range.end, *([team] if team is not None else [])]
+    rows = await database.fetch_shaped(database.connection(), _refusals_sql, values, team is not None)
     return [
         RefusalCount(
             database.to_date(row['day']),

@@ -20,7 +20,7 @@ from pypika_tortoise.dialects import PostgreSQLQuery, SQLLiteQuery
 from pypika_tortoise.dialects.postgresql import PostgreSQLQueryBuilder
 from pypika_tortoise.dialects.sqlite import SQLLiteQueryBuilder
 from pypika_tortoise.queries import QueryBuilder, _SetOperation
-from pypika_tortoise.terms import Field, Parameter, Parameterizer
+from pypika_tortoise.terms import Field, Parameter
 from tortoise import Tortoise, connections
 from tortoise.backends.base import executor
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -141,12 +141,6 @@ class _PostgresQuery(PostgreSQLQuery):
         return built
 
 
-def query(conn: BaseDBAsyncClient) -> type[Query]:
-    """The query builder of the connection's dialect — PyPika, as Tortoise's own queries are built: statements are
-    composed of tables, fields and terms, and every value is bound as a parameter, never written into the SQL."""
-    return _PostgresQuery if is_postgres(conn) else _SQLiteQuery
-
-
 Built = QueryBuilder | _SetOperation
 
 
@@ -155,23 +149,11 @@ def returning(built: QueryBuilder, *fields: Field) -> QueryBuilder:
     return cast(PostgreSQLQueryBuilder | SQLLiteQueryBuilder, built).returning(*fields)
 
 
-def bound(built: Built) -> tuple[str, list[Any]]:
-    """The statement's SQL, with the dialect's parameter marks, and its values in order."""
-    if isinstance(built, QueryBuilder):
-        return built.get_parameterized_sql()
-    ctx = built.base_query.QUERY_CLS.SQL_CONTEXT.copy(parameterizer=Parameterizer())
-    return built.get_sql(ctx), ctx.parameterizer.values  # type: ignore[union-attr]
-
-
-async def fetch(conn: BaseDBAsyncClient, built: Built) -> list[dict[str, Any]]:
-    """Run a built statement; its rows as dicts."""
-    return await conn.execute_query_dict(*bound(built))
-
-
 class Marks:
-    """Numbered parameter marks, in order, for a statement that names the same values several times (a set of
-    holders in each part of a ``UNION``): each value is bound once, so that a statement's parameters stay under the
-    dialects' limit whatever the number of parts. ``query`` is the dialect's builder."""
+    """What a statement is built with: the dialect's query builder (``query`` — PyPika, as Tortoise builds its own
+    statements) and numbered parameter marks, in order. Every value is bound through a mark, never written into the
+    SQL; a statement that names the same values several times (a set of holders in each part of a ``UNION``) binds
+    them once, so that its parameters stay under the dialects' limit whatever the number of parts."""
 
     def __init__(self, postgres: bool) -> None:
         self.postgres, self.count = postgres, 0
@@ -179,7 +161,7 @@ class Marks:
 
     def next(self) -> Parameter:
         self.count += 1
-        return Parameter(f'${self.count}' if self.postgres else f'?{self.count}')
+        return Parameter(_mark(self.postgres, self.count))
 
     def many(self, count: int) -> list[Parameter]:
         return [self.next() for _ in range(count)]
@@ -215,7 +197,11 @@ def placeholders(conn: BaseDBAsyncClient, count: int, start: int = 1) -> list[st
 
 def mark(conn: BaseDBAsyncClient, number: int) -> str:
     """The marker of the ``number``-th parameter (1-based), which a statement may repeat: ``?n`` or ``$n``."""
-    return f'${number}' if is_postgres(conn) else f'?{number}'
+    return _mark(is_postgres(conn), number)
+
+
+def _mark(postgres: bool, number: int) -> str:
+    return f'${number}' if postgres else f'?{number}'
 
 
 def to_date(value: object) -> date:

@@ -9,8 +9,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
-from pypika_tortoise import Field, Table
-from pypika_tortoise.terms import Term
+from pypika_tortoise import Table
 from tortoise.functions import Sum
 
 from models import LedgerEntry, Lot
@@ -60,17 +59,24 @@ async def check_ledger(contract_id: int, *, now: datetime | None = None) -> list
     return problems
 
 
+@database.shaped
+def _rows_sql(marks: database.Marks, table: str, columns: tuple[str, ...]) -> database.Built:
+    source = Table(table)
+    named = [
+        source.field(name).as_(alias) if alias else source.field(name)
+        for name, _, alias in (column.partition(' AS ') for column in columns)
+    ]
+    return marks.query.from_(source).select(*named).where(source.contract_id == marks.next())
+
+
 async def check_rollups(contract_id: int) -> list[str]:
     """Every rollup row, last-seen time and early event equals what the raw events say."""
     contract = await get_contract(contract_id)
     conn = database.connection()
 
-    async def rows(table: str, *columns: str | Term) -> list[dict[str, Any]]:
-        """Some columns of a table's rows of the contract."""
-        source = Table(table)
-        return await database.fetch(
-            conn, database.query(conn).from_(source).select(*columns).where(source.contract_id == contract_id)
-        )
+    async def rows(table: str, *columns: str) -> list[dict[str, Any]]:
+        """Some columns of a table's rows of the contract (``column AS value`` for the compared one)."""
+        return await database.fetch_shaped(conn, _rows_sql, [contract_id], table, columns)
 
     events = await rows(
         'usage_event', 'holder_id', 'team_id', 'product', 'user_name', 'quantity', 'occurred_at', 'received_at'
@@ -98,15 +104,13 @@ async def check_rollups(contract_id: int) -> list[str]:
         for kind, key in (('p', event['product']), ('u', event['user_name'])):
             seen[event['holder_id'], kind, key] = max(seen.get((event['holder_id'], kind, key), at), at)
 
-    key, value = ('team_key', 'grain', 'day'), Field('quantity').as_('value')
+    key, value = ('team_key', 'grain', 'day'), 'quantity AS value'
     stored = {
         'total': await rows('usage_total', *key, value),
-        'events': await rows('usage_total', *key, Field('events').as_('value')),
+        'events': await rows('usage_total', *key, 'events AS value'),
         'product': await rows('usage_by_product', *key, 'product', value),
         'user': await rows('usage_by_user', *key, 'user_name', value),
-        'user_product': await rows(
-            'usage_by_user_product', *key, 'user_name', 'product', Field('quantity').as_('value')
-        ),
+        'user_product': await rows('usage_by_user_product', *key, 'user_name', 'product', value),
     }
     problems = []
     for name, found in stored.items():
