@@ -8,7 +8,7 @@ own; a change reaches every page in one broadcast. Dialogs and usage details are
 from collections.abc import Sequence
 from dataclasses import replace
 
-from nicegui import app, ui
+from nicegui import app, background_tasks, ui
 
 from services.accounts import admins, contracts
 from services.accounts.contracts import ContractInfo
@@ -116,7 +116,9 @@ class BalancesView:
     async def load(self) -> None:
         boards = self.runtime.boards
         if await boards.ready(self.contract.id, self.lang, within=WARMING_WAIT) is None:
-            # the first page of a contract loads its board: the frame goes out now, the cards follow
+            # the first page of a contract loads its board: the frame goes out now, the cards follow; the read starts
+            # now too, while the frame travels and the socket connects (kept a while if the page never connects)
+            background_tasks.create(boards.warm(self.contract, self.lang), name='warm board')
             with self.body:
                 spinner = ui.spinner(size='lg').classes('self-center').mark('loading')
             await ui.context.client.connected()

@@ -10,6 +10,7 @@ its board (one load per contract at a time, never one lock for all), the last on
 """
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime
@@ -221,7 +222,8 @@ class Boards:
         administrator signing in again, finds it), then it is let go."""
         board.pages -= 1
         if board.pages <= 0:
-            asyncio.get_running_loop().call_later(self.linger, self._let_go, board)
+            # in a context of its own: the caller's (a sign-in's request, its session, its scope) is not kept with it
+            asyncio.get_running_loop().call_later(self.linger, self._let_go, board, context=contextvars.Context())
 
     def _let_go(self, board: Board) -> None:
         key = board.contract.id, board.lang

@@ -38,6 +38,16 @@ BUSY_SHARE = 3.0  # a pass that read for t seconds is followed by at least 3 t o
 log = logging.getLogger('balances.live')
 
 
+def rest_after(reading: float, *, waiting: bool) -> float:
+    """The pause after a pass that read for ``reading`` seconds: what is left of ``INTERVAL``, and after a long read
+    ``BUSY_SHARE`` times it, so that a flood of changes leaves the writers their share of the database — but not while
+    pages wait for a contract's first cards: when a process takes over the pages of one that died, hundreds of
+    contracts load at once, and that rest made their pages wait seconds on a process with cores to spare
+    (docs/PERFORMANCE.md)."""
+    left = INTERVAL - reading
+    return left if waiting else max(left, BUSY_SHARE * reading)
+
+
 @dataclass(frozen=True)
 class LiveUpdate:
     """What a pass read of one contract: the states of the holders it touched (every holder, when ``full``: a first
@@ -197,8 +207,8 @@ class LiveContracts:
                     await self.flush(due)
             except Exception:  # a failed read must not end the live updates: the next change retries
                 log.exception('a live pass failed')
-            reading = time.monotonic() - started
-            await asyncio.sleep(max(INTERVAL - reading, BUSY_SHARE * reading))
+            waiting = any(not model.loaded.done() for model in self.models.values())
+            await asyncio.sleep(rest_after(time.monotonic() - started, waiting=waiting))
 
     async def flush(self, due: datetime | None = None) -> None:
         """Read every marked holder in one snapshot and send each contract's update (``due``: the latest scheduled

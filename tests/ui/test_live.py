@@ -3,6 +3,8 @@ statements, time moves numbers at their moment and never by sweeping, pages open
 changed is pushed"""
 
 import asyncio
+import contextvars
+import gc
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 import pytest
 from nicegui import Client
 from nicegui.testing import User
+from starlette.requests import Request
 
 from services import ledger
 from services.accounts import admins, contracts, sessions
@@ -241,6 +244,24 @@ async def test_signing_in_loads_the_board_of_the_page_it_leads_to_before_that_pa
     # loaded, and kept as after a last page (let go if no page comes)
     await until(lambda: (b := boards.get(first.id, 'en')) is not None and b.pages == 0)
     assert not [c for c in Client.instances.values() if c.request and c.request.url.path == '/']  # no page yet
+
+
+async def test_a_board_kept_warm_after_a_sign_in_keeps_nothing_of_its_request(user: User, seeded: Seeded) -> None:
+    """The board waits for its page in a timer of its own: not one that holds the sign-in's request, its scope and its
+    session for as long."""
+    await user.open('/login')
+    result = await sessions.sign_in(
+        'admin@example.com', PASSWORD, address='test', browser=str(browser_session(user)['id'])
+    )
+    assert result.ticket is not None
+    enter = user.http_client.get(f'/auth/enter?ticket={result.ticket}', follow_redirects=False)
+    # in a context of its own, as a server's request is (the simulated one runs in the test's task)
+    assert (await asyncio.create_task(enter, context=contextvars.Context())).status_code == 303
+    boards = runtime.current().boards
+    await until(lambda: boards.boards and not [t for t in asyncio.all_tasks() if t.get_name() == 'warm board'])
+    gc.collect()
+    kept = [o for o in gc.get_objects() if isinstance(o, Request) and o.scope.get('path') == '/auth/enter']
+    assert not kept
 
 
 async def quiet_board(user: User, sent: Sent) -> BalanceBoard:

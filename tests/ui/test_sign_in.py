@@ -1,14 +1,12 @@
 """Sign-in, sign-out, and what another tenant's administrator cannot see"""
 
-import asyncio
 import re
 
-import pytest
 from nicegui import Client
 from nicegui.testing import User
 
 from services.accounts import sessions
-from tests.ui.conftest import PASSWORD, Seeded, browser_session, header, open_board, sign_in
+from tests.ui.conftest import PASSWORD, Seeded, browser_session, header, open_board, sign_in, until
 from ui import runtime
 from ui.board import BalanceBoard, scripts
 
@@ -51,25 +49,25 @@ async def test_another_tenant_sees_only_its_contract(user: User, seeded: Seeded)
     assert contract_choices(user) == ['Someone else · DE · Flex tokens']  # nor Atelier, nor Construtora
 
 
-async def test_a_page_closed_while_it_waits_for_its_socket_loads_nothing(
-    user: User, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+async def test_a_page_closed_while_it_waits_for_its_socket_leaves_its_board_to_nobody_and_it_goes(
+    user: User, seeded: Seeded
 ) -> None:
-    async def cold(contract: object, lang: str) -> None:
-        """The board is not loaded ahead at sign-in: the page is the first to ask for it."""
-
+    """The first page of a contract starts reading its board as its frame goes out; closed before its socket came,
+    it attaches nothing, and the board read for it goes as one no page took does."""
     await user.open('/login')  # the app runs
-    monkeypatch.setattr(runtime.current().boards, 'warm', cold)
-    await user.open('/login')
+    boards = runtime.current().boards
+    boards.linger = 0.5
     browser = str(browser_session(user)['id'])
     result = await sessions.sign_in('admin@example.com', PASSWORD, address='test', browser=browser)
-    await user.http_client.get(f'/auth/enter?ticket={result.ticket}')
-    assert (await user.http_client.get('/')).status_code == 200  # the frame; the board waits for the socket
+    await user.http_client.get(f'/auth/enter?ticket={result.ticket}', follow_redirects=False)
+    await until(lambda: bool(boards.boards))  # read at sign-in, ahead of the page
+    await until(lambda: not boards.boards)  # and gone, no page took it: the page below is the first to ask
+    assert (await user.http_client.get('/')).status_code == 200  # the frame; the board is read meanwhile
     waiting = next(c for c in Client.instances.values() if c.request and c.request.url.path == '/')
     waiting.delete()  # a tab closed at once: NiceGUI prunes the client that never connected
-    await asyncio.sleep(0.1)
-    assert (
-        not runtime.current().boards.boards
-    )  # nothing loaded for it, nothing left attached (and nothing read from a closed database)
+    await until(lambda: bool(boards.boards))
+    assert [board.pages for board in boards.boards.values()] == [0]  # attached to nothing
+    await until(lambda: not boards.boards and not runtime.current().live.models)
 
 
 async def test_the_sign_in_page_fetches_ahead_the_scripts_the_board_will_load(user: User, seeded: Seeded) -> None:

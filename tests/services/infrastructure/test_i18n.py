@@ -9,8 +9,24 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from services.infrastructure.i18n import LOCALES_FOLDER, day, moment, number, parse_number, percent, share, t, tn, when
+from services.infrastructure.i18n import (
+    LOCALES,
+    LOCALES_FOLDER,
+    day,
+    locale_of,
+    moment,
+    number,
+    parse_number,
+    percent,
+    share,
+    t,
+    tn,
+    when,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 KEYWORDS = {'t': None, 'tn': (1, 2)}
@@ -110,3 +126,25 @@ def test_quantities_are_read_as_the_locale_writes_them(text: str, lang: str, exp
 def test_ambiguous_or_foreign_quantities_are_refused(text: str, lang: str) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - the one refusal the page turns into its message
         parse_number(text, lang)
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(
+        st.decimals(min_value=-(10**12), max_value=10**12, allow_nan=False, allow_infinity=False, places=6),
+        st.integers(min_value=-(10**12), max_value=10**12),
+    ),
+    st.sampled_from(sorted(LOCALES)),
+)
+def test_a_number_is_written_as_babel_writes_it_whether_or_not_it_was_written_before(
+    value: Decimal | int, lang: str
+) -> None:
+    expected = format_decimal(value, format='#,##0.####', locale=locale_of(lang))
+    assert number(value, lang) == expected
+    assert number(value, lang) == expected  # the second time, from what was kept
+
+
+def test_zero_and_a_negative_zero_are_each_written_as_babel_writes_them_in_either_order() -> None:
+    for first, second in ((Decimal('-0'), Decimal(0)), (Decimal(0), Decimal('-0.0000'))):
+        for value in (first, second, first):
+            assert number(value, 'fr') == format_decimal(value, format='#,##0.####', locale='fr_FR')
