@@ -126,8 +126,7 @@ async def _holders(conn: BaseDBAsyncClient, wanted: Wanted, read: _Read) -> None
     some = sorted({holder for holders in wanted.values() if holders is not None for holder in holders})
     if not whole and not some:
         return
-    sql = _holders_sql(database.is_postgres(conn), len(whole), len(some))
-    for row in await conn.execute_query_dict(sql, [*whole, *some]):
+    for row in await database.fetch_shaped(conn, _holders_sql, [*whole, *some], len(whole), len(some)):
         if row['contract'] in wanted:
             read.rows[int(row['holder'])] = (int(row['contract']), row['team'], row['name'])
 
@@ -167,8 +166,7 @@ def _lots_sql(marks: database.Marks, holders: int, contracts: int) -> database.B
 
 
 async def _lots(conn: BaseDBAsyncClient, holders: list[int], contracts: list[int], read: _Read) -> None:
-    sql = _lots_sql(database.is_postgres(conn), len(holders), len(contracts))
-    for row in await conn.execute_query_dict(sql, [*holders, *contracts]):
+    for row in await database.fetch_shaped(conn, _lots_sql, [*holders, *contracts], len(holders), len(contracts)):
         holder = int(row['holder'])
         if row['origin'] in ('out', 'undo_out', 'undo_in'):
             moved_units = read.moved[row['origin']]
@@ -218,10 +216,9 @@ def _usage_counts_sql(marks: database.Marks, holders: int) -> database.Built:
 async def _usage_counts(conn: BaseDBAsyncClient, holders: list[int], now: datetime, read: _Read) -> None:
     """Distinct (products, users) per holder among events whose ``occurred_at`` lies in (now − 90 days, now], and the
     next instant those counts move: the oldest key in the window leaving it, or usage dated ahead arriving."""
-    sql = _usage_counts_sql(database.is_postgres(conn), len(holders))
     window = database.micros(now) - database.micros(now - WINDOW)
     values = [database.micros(now - WINDOW), database.micros(now), *holders]
-    for row in await conn.execute_query_dict(sql, values):
+    for row in await database.fetch_shaped(conn, _usage_counts_sql, values, len(holders)):
         holder, kind, n = int(row['holder_id']), row['kind'], int(row['n'])
         if kind in ('p', 'u'):
             read.counts[holder][0 if kind == 'p' else 1] = n
@@ -258,9 +255,9 @@ async def _trend(
     pools = sorted({contract for contract, _, _ in read.rows.values() if not contracts[contract].is_flex})
     if not teams and not pools:
         return
-    sql = _trend_sql(database.is_postgres(conn), len(flex) if teams else 0, len(teams), len(pools))
+    shape = len(flex) if teams else 0, len(teams), len(pools)
     values = [DAY, first, last, *(flex if teams else []), *teams, *pools]
-    for row in await conn.execute_query_dict(sql, values):
+    for row in await database.fetch_shaped(conn, _trend_sql, values, *shape):
         contract = int(row['contract'])
         key = (contract, int(row['team']) if contracts[contract].is_flex else 0)
         day = database.to_date(row['day'])
