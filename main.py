@@ -44,6 +44,7 @@ app.state.nicegui_lifespan = nicegui_lifespan  # kept, so that a re-run of this 
 @asynccontextmanager
 async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
     middleware.install(app)  # NiceGUI's request middlewares, as plain ASGI (added by ui.run, just before)
+    api.hardening.open_socket_door(app)  # outside them all: an open page's socket keeps no frame in each
     # several processes may share one PostgreSQL: one at a time migrates and, on an empty database, loads the demo
     if settings.stats:
         diagnostics.start_counting()
@@ -64,6 +65,10 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
     live = LiveContracts()
     live.start()
     pages = Runtime.start(live)
+    sweeper = memory.Sweeper()  # what pages leave behind is handed back soon, not at the next rare full collection
+    app.on_connect(sweeper.opened)
+    app.on_delete(sweeper.closed)
+    sweeper.start()
     # every process sends what is due in the outbox; one process of the deployment evaluates the rules
     sender = Sender(
         DeliveryConfig(settings.smtp, settings.mail_from, settings.served_url, settings.webhook_allow_private)
@@ -91,6 +96,7 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
         print(f'Balances is serving on http://{settings.host}:{settings.port}', flush=True)
         yield
     await feed_leader.release()
+    await sweeper.stop()
     await pages.close()  # pages still reading their board finish before the database closes
     await watch.stop()
     await ledger_check.stop()

@@ -1,29 +1,117 @@
-"""Memory handed back: large temporary buffers go back to the system when freed
+"""Memory handed back: large temporary buffers go back to the system when freed, and what pages leave soon after
 
 Each sign-in checks a password with argon2id, whose 19 MiB buffer is allocated and freed in a worker thread. glibc
 serves allocations above its mmap threshold with ``mmap`` (returned at once when freed), but raises that threshold
 after each such free, up to 32 MiB: from then on the buffers come from the threads' heaps, which keep them. Measured
 (``bench/tenants.py``): 580 KB of resident memory kept per sign-in, 93 KB with the threshold fixed. Fixing it
 (``mallopt(M_MMAP_THRESHOLD, …)``, which also ends its adjustment) keeps every buffer over 128 KiB on ``mmap``.
+
+A page that closes (and each sign-in page, closed as its administrator goes on) leaves its objects in reference cycles:
+NiceGUI's elements and their classes, style and props, the socket's protocol objects. Python's full collections are
+kept rare (``main.py``), so these waited, and the memory between the pages opened since stayed with the process as
+holes even once freed; so did what opening a page uses for a moment. ``Sweeper`` collects after pages close and hands
+free memory back to the system (``malloc_trim``, glibc only) after pages open or close.
 """
 
+import asyncio
 import ctypes
 import ctypes.util
+import functools
+import gc
 import logging
+import time
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 THRESHOLD = 128 * 1024  # glibc's own starting value
 log = logging.getLogger('balances.memory')
 
 
+@functools.cache
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library('c')
+    try:
+        return ctypes.CDLL(name) if name is not None else None
+    except OSError:
+        return None
+
+
 def return_large_buffers() -> bool:
     """Make buffers of 128 KiB and more go back to the system when freed (glibc only); whether it could."""
-    name = ctypes.util.find_library('c')
-    if name is None:
-        return False
     try:
-        libc = ctypes.CDLL(name)
-        return bool(libc.mallopt(M_MMAP_THRESHOLD, THRESHOLD))
-    except (OSError, AttributeError):  # not glibc: its allocator has its own policy
+        libc = _libc()
+        return libc is not None and bool(libc.mallopt(M_MMAP_THRESHOLD, THRESHOLD))
+    except AttributeError:  # not glibc: its allocator has its own policy
         log.info('mallopt is not available: large buffers follow the allocator of this system')
         return False
+
+
+def hand_back() -> bool:
+    """Give the heaps' free memory back to the system, wherever it lies in them (glibc only); whether it could."""
+    try:
+        libc = _libc()
+        return libc is not None and libc.malloc_trim(0) >= 0
+    except AttributeError:
+        return False
+
+
+class Sweeper:
+    """Memory handed back shortly after pages open or close: one sweep for a burst of them.
+
+    After pages closed, a sweep first runs a full collection (their cycles); either way it then hands the free memory
+    back to the system (what opening pages used for a moment, what the collection freed). ``gather`` is how long a
+    sweep waits after the first page, so that the pages of a burst are swept together. A collection pauses the event
+    loop for as long as it takes, ``t``: the next one waits at least ``t / share``, so that the pauses are at most
+    ``share`` of the loop's time however many objects the open pages hold (handing memory back takes milliseconds).
+    """
+
+    def __init__(self, *, gather: float = 2.0, share: float = 0.02) -> None:
+        self._gather = gather
+        self._share = share
+        self._due = asyncio.Event()
+        self._collect = False
+        self._task: asyncio.Task[None] | None = None
+        self.sweeps = 0
+        self.freed = 0  # objects in cycles the sweeps freed
+
+    def opened(self) -> None:
+        """A page connected (NiceGUI's ``app.on_connect``)."""
+        self._due.set()
+
+    def closed(self) -> None:
+        """A page closed (NiceGUI's ``app.on_delete``)."""
+        self._collect = True
+        self._due.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name='memory sweeper')
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    def sweep(self, *, collect: bool) -> float:
+        """A full collection if ``collect``, then the free memory handed back; the seconds it took."""
+        started = time.perf_counter()
+        if collect:
+            self.freed += gc.collect()
+        hand_back()
+        self.sweeps += 1
+        return time.perf_counter() - started
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        collections_from = 0.0  # the loop's time from which the next collection may run
+        while True:
+            await self._due.wait()
+            busy = True
+            while busy or self._collect:  # every ``gather`` while pages come and go, until one after the last
+                self._due.clear()
+                await asyncio.sleep(self._gather)
+                busy = self._due.is_set()
+                collect = self._collect and loop.time() >= collections_from
+                took = self.sweep(collect=collect)
+                if collect:
+                    self._collect = False
+                    collections_from = loop.time() + took / self._share

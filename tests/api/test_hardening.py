@@ -1,12 +1,19 @@
 """HTTP hardening, races, retries and exports: each defect found by the audit, made impossible"""
 
 import asyncio
+import base64
+import os
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from starlette.routing import Mount
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import hardening
 from services import ledger
 from services.reading.exports import cell
 from services.reading.state import contract_balances
@@ -44,7 +51,24 @@ async def test_unknown_api_paths_and_methods_answer_json(client: httpx.AsyncClie
     assert options.headers['allow'] == 'GET, OPTIONS, POST'
 
 
-def test_socket_io_answers_its_own_origin_only(tmp_path: Path) -> None:
+def upgrade(url: str, headers: dict[str, str]) -> bytes:
+    """The status line answering a websocket upgrade to socket.io, sent as raw bytes."""
+    parts = urlsplit(url)
+    lines = [
+        b'GET /_nicegui_ws/socket.io/?EIO=4&transport=websocket HTTP/1.1',
+        f'Host: {parts.netloc}'.encode(),
+        b'Upgrade: websocket',
+        b'Connection: Upgrade',
+        b'Sec-WebSocket-Key: ' + base64.b64encode(os.urandom(16)),
+        b'Sec-WebSocket-Version: 13',
+        *(f'{name}: {value}'.encode() for name, value in headers.items()),
+    ]
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as conn:
+        conn.sendall(b'\r\n'.join(lines) + b'\r\n\r\n')
+        return conn.makefile('rb').readline().strip()
+
+
+def test_socket_io_answers_its_own_origin_only_and_within_the_header_limits(tmp_path: Path) -> None:
     env = {'BALANCES_DB_URL': f'sqlite://{tmp_path}/origin.sqlite3', 'BALANCES_DEMO': '0'}
     with running(env, tmp_path) as server:
         path = f'{server.url}/_nicegui_ws/socket.io/?EIO=4&transport=polling'
@@ -54,6 +78,51 @@ def test_socket_io_answers_its_own_origin_only(tmp_path: Path) -> None:
         own = httpx.get(path, headers={'Origin': server.url})
         assert own.status_code == 200
         assert own.headers.get('access-control-allow-origin') == server.url
+        # the websocket goes to socket.io past the pages' middlewares (hardening.SocketDoor), not past these checks
+        assert upgrade(server.url, {'Origin': server.url}).startswith(b'HTTP/1.1 101')
+        assert not upgrade(server.url, {'Origin': 'https://evil.example'}).startswith(b'HTTP/1.1 101')
+        many = {'Origin': server.url, **{f'X-H{n}': 'v' for n in range(hardening.MAX_HEADERS)}}
+        assert upgrade(server.url, many).startswith(b'HTTP/1.1 403')
+        big = {'Origin': server.url, 'X-Big': 'x' * hardening.MAX_HEADER_BYTES}
+        assert upgrade(server.url, big).startswith(b'HTTP/1.1 403')
+        assert upgrade(server.url, {'Origin': server.url}).startswith(b'HTTP/1.1 101')
+
+
+async def test_the_socket_door_sends_socket_io_s_websockets_past_the_other_middlewares_only() -> None:
+    reached: list[tuple[str, str]] = []
+
+    def app(name: str) -> ASGIApp:
+        async def called(scope: Scope, receive: Receive, send: Send) -> None:
+            reached.append((name, scope.get('root_path', '')))
+
+        return called
+
+    door = hardening.SocketDoor(app('middlewares'), Mount(hardening.SOCKET_PATH, app=app('socket.io')))
+
+    async def receive() -> Message:
+        return {'type': 'websocket.connect'}
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    socket_io = {'type': 'websocket', 'path': '/_nicegui_ws/socket.io/', 'root_path': '', 'headers': []}
+    for scope in (
+        socket_io,
+        {**socket_io, 'type': 'http'},
+        {**socket_io, 'path': '/elsewhere'},
+        {**socket_io, 'headers': [(b'x-h', b'v')] * (hardening.MAX_HEADERS + 1)},
+        {'type': 'lifespan'},
+    ):
+        await door(scope, receive, send)
+    assert reached == [
+        ('socket.io', hardening.SOCKET_PATH),
+        ('middlewares', ''),
+        ('middlewares', ''),
+        ('middlewares', ''),
+    ]
+    assert sent == [{'type': 'websocket.close', 'code': 1008}]  # the one over the limits, refused
 
 
 async def test_eight_copies_of_one_transfer_make_one_transfer(client: httpx.AsyncClient) -> None:

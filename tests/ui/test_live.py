@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from nicegui import Client
 from nicegui.testing import User
-from starlette.requests import Request
+from starlette.requests import Request, empty_receive, empty_send
 
 from services import ledger
 from services.accounts import admins, contracts, sessions
@@ -262,6 +262,22 @@ async def test_a_board_kept_warm_after_a_sign_in_keeps_nothing_of_its_request(us
     gc.collect()
     kept = [o for o in gc.get_objects() if isinstance(o, Request) and o.scope.get('path') == '/auth/enter']
     assert not kept
+
+
+async def test_a_connected_page_keeps_its_request_but_nothing_that_answered_it(user: User, seeded: Seeded) -> None:
+    """The request a page was built for stays (its session, its administrator); its response's send chain and FastAPI's
+    closed exit stacks go once the page is connected (``ui/tuning.py``)."""
+    await sign_in(user)
+    await open_board(user)
+    page = user.client
+    assert page is not None
+    assert page.request is not None
+    assert page.request.url.path == '/'
+    await until(lambda: page.has_socket_connection)
+    assert page.request.session.get('token')  # what the page still reads from it
+    assert not [key for key in page.request.scope if key.startswith('fastapi_')]
+    assert page.request._send is empty_send
+    assert page.request._receive is empty_receive
 
 
 async def quiet_board(user: User, sent: Sent) -> BalanceBoard:

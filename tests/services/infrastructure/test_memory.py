@@ -1,7 +1,13 @@
 """Large temporary buffers go back to the system: a password check's 19 MiB is not kept by a worker thread"""
 
+import asyncio
+import gc
 import threading
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 from argon2 import PasswordHasher
 
@@ -30,3 +36,89 @@ def test_a_password_check_in_a_thread_leaves_no_19_mib_behind() -> None:
         worker.start()
         worker.join()
     assert resident() - before < 8 * 1024 * 1024
+
+
+class Cycle:
+    """What a closed page leaves: objects that refer to each other, which only the cycle collector frees."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    for _ in range(1000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError('the condition never held')
+
+
+@contextmanager
+def no_automatic_collections() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+async def test_a_closed_page_s_cycles_are_collected_by_the_next_sweep() -> None:
+    sweeper = memory.Sweeper(gather=0.01)
+    with no_automatic_collections():
+        left = weakref.ref(Cycle())
+        sweeper.start()
+        try:
+            sweeper.closed()
+            await until(lambda: left() is None)
+        finally:
+            await sweeper.stop()
+    assert sweeper.freed >= 1
+
+
+async def test_an_opened_page_hands_memory_back_without_a_collection() -> None:
+    sweeper = memory.Sweeper(gather=0.01)
+    with no_automatic_collections():
+        kept = Cycle()
+        left = weakref.ref(kept)
+        del kept
+        sweeper.start()
+        try:
+            sweeper.opened()
+            await until(lambda: sweeper.sweeps == 1)
+            assert left() is not None  # no collection ran
+            assert sweeper.freed == 0
+        finally:
+            await sweeper.stop()
+            gc.collect()
+
+
+async def test_collections_are_spaced_by_their_pause_and_trims_go_on_between() -> None:
+    class Timed(memory.Sweeper):
+        """A sweeper whose collections say they took 50 ms."""
+
+        collections: ClassVar[list[float]] = []
+
+        def sweep(self, *, collect: bool) -> float:
+            super().sweep(collect=False)
+            if collect:
+                self.collections.append(asyncio.get_running_loop().time())
+            return 0.05 if collect else 0.0
+
+    sweeper = Timed(gather=0.01, share=0.1)  # a 50 ms collection: the next waits 0.5 s
+    sweeper.start()
+    try:
+        sweeper.closed()
+        await until(lambda: len(sweeper.collections) == 1)
+        trims = sweeper.sweeps
+        sweeper.closed()
+        await until(lambda: len(sweeper.collections) == 2)
+        assert sweeper.collections[1] - sweeper.collections[0] >= 0.5
+        assert sweeper.sweeps - trims >= 10  # memory went back every 10 ms meanwhile
+    finally:
+        await sweeper.stop()
+
+
+def test_memory_can_be_handed_back_on_this_system() -> None:
+    assert memory.hand_back()  # glibc: the sweeps' second half is not a no-op here
