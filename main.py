@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
-from nicegui import app, ui
+from nicegui import Client, app, ui
 
 import api
 from services import demo
@@ -65,7 +65,9 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
     live = LiveContracts()
     live.start()
     pages = Runtime.start(live)
-    sweeper = memory.Sweeper()  # what pages leave behind is handed back soon, not at the next rare full collection
+    sweeper = memory.Sweeper(
+        lambda: len(Client.instances)
+    )  # what pages leave behind is handed back soon, not at the next rare full collection
     app.on_connect(sweeper.opened)
     app.on_delete(sweeper.closed)
     sweeper.start()

@@ -20,6 +20,7 @@ import functools
 import gc
 import logging
 import time
+from collections.abc import Callable
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 THRESHOLD = 128 * 1024  # glibc's own starting value
@@ -57,21 +58,27 @@ def hand_back() -> bool:
 class Sweeper:
     """Memory handed back shortly after pages open or close: one sweep for a burst of them.
 
-    After pages closed, a sweep first runs a full collection (their cycles); either way it then hands the free memory
-    back to the system (what opening pages used for a moment, what the collection freed). ``gather`` is how long a
-    sweep waits after the first page, so that the pages of a burst are swept together. A collection pauses the event
-    loop for as long as it takes, ``t``: the next one waits at least ``t / share``, so that the pauses are at most
-    ``share`` of the loop's time however many objects the open pages hold (handing memory back takes milliseconds).
+    A sweep hands the free memory back to the system (what opening pages used for a moment, what a collection freed);
+    before it, a full collection when enough pages closed to be worth it. ``gather`` is how long a sweep waits after
+    the first page, so that the pages of a burst are swept together. A collection costs in proportion to what the
+    open pages hold and frees what the closed ones left: it runs once the pages closed since the last reach ``worth``
+    of those open, and pauses the event loop for as long as it takes, ``t``: the next one waits at least ``t / share``,
+    so that the pauses are at most ``share`` of the loop's time (handing memory back takes milliseconds).
     """
 
-    def __init__(self, *, gather: float = 2.0, share: float = 0.02) -> None:
+    def __init__(
+        self, open_pages: Callable[[], int], *, gather: float = 2.0, share: float = 0.02, worth: float = 0.1
+    ) -> None:
+        self._open_pages = open_pages
         self._gather = gather
         self._share = share
+        self._worth = worth
         self._due = asyncio.Event()
-        self._collect = False
+        self._closed = 0  # pages closed since the last collection
         self._task: asyncio.Task[None] | None = None
         self.sweeps = 0
-        self.freed = 0  # objects in cycles the sweeps freed
+        self.collections = 0
+        self.freed = 0  # objects in cycles the collections freed
 
     def opened(self) -> None:
         """A page connected (NiceGUI's ``app.on_connect``)."""
@@ -79,7 +86,7 @@ class Sweeper:
 
     def closed(self) -> None:
         """A page closed (NiceGUI's ``app.on_delete``)."""
-        self._collect = True
+        self._closed += 1
         self._due.set()
 
     def start(self) -> None:
@@ -91,11 +98,16 @@ class Sweeper:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
+    def worth_collecting(self) -> bool:
+        return self._closed > 0 and self._closed >= self._worth * self._open_pages()
+
     def sweep(self, *, collect: bool) -> float:
         """A full collection if ``collect``, then the free memory handed back; the seconds it took."""
         started = time.perf_counter()
         if collect:
+            self._closed = 0
             self.freed += gc.collect()
+            self.collections += 1
         hand_back()
         self.sweeps += 1
         return time.perf_counter() - started
@@ -106,12 +118,11 @@ class Sweeper:
         while True:
             await self._due.wait()
             busy = True
-            while busy or self._collect:  # every ``gather`` while pages come and go, until one after the last
+            while busy or self.worth_collecting():  # every ``gather`` while pages come and go, until one after the last
                 self._due.clear()
                 await asyncio.sleep(self._gather)
                 busy = self._due.is_set()
-                collect = self._collect and loop.time() >= collections_from
+                collect = self.worth_collecting() and loop.time() >= collections_from
                 took = self.sweep(collect=collect)
                 if collect:
-                    self._collect = False
                     collections_from = loop.time() + took / self._share

@@ -65,7 +65,7 @@ def no_automatic_collections() -> Iterator[None]:
 
 
 async def test_a_closed_page_s_cycles_are_collected_by_the_next_sweep() -> None:
-    sweeper = memory.Sweeper(gather=0.01)
+    sweeper = memory.Sweeper(lambda: 0, gather=0.01)
     with no_automatic_collections():
         left = weakref.ref(Cycle())
         sweeper.start()
@@ -78,7 +78,7 @@ async def test_a_closed_page_s_cycles_are_collected_by_the_next_sweep() -> None:
 
 
 async def test_an_opened_page_hands_memory_back_without_a_collection() -> None:
-    sweeper = memory.Sweeper(gather=0.01)
+    sweeper = memory.Sweeper(lambda: 0, gather=0.01)
     with no_automatic_collections():
         kept = Cycle()
         left = weakref.ref(kept)
@@ -98,26 +98,44 @@ async def test_collections_are_spaced_by_their_pause_and_trims_go_on_between() -
     class Timed(memory.Sweeper):
         """A sweeper whose collections say they took 50 ms."""
 
-        collections: ClassVar[list[float]] = []
+        collected_at: ClassVar[list[float]] = []
 
         def sweep(self, *, collect: bool) -> float:
-            super().sweep(collect=False)
+            super().sweep(collect=collect)
             if collect:
-                self.collections.append(asyncio.get_running_loop().time())
+                self.collected_at.append(asyncio.get_running_loop().time())
             return 0.05 if collect else 0.0
 
-    sweeper = Timed(gather=0.01, share=0.1)  # a 50 ms collection: the next waits 0.5 s
+    sweeper = Timed(lambda: 0, gather=0.01, share=0.1)  # a 50 ms collection: the next waits 0.5 s
     sweeper.start()
     try:
         sweeper.closed()
-        await until(lambda: len(sweeper.collections) == 1)
+        await until(lambda: len(sweeper.collected_at) == 1)
         trims = sweeper.sweeps
         sweeper.closed()
-        await until(lambda: len(sweeper.collections) == 2)
-        assert sweeper.collections[1] - sweeper.collections[0] >= 0.5
+        await until(lambda: len(sweeper.collected_at) == 2)
+        assert sweeper.collected_at[1] - sweeper.collected_at[0] >= 0.5
         assert sweeper.sweeps - trims >= 10  # memory went back every 10 ms meanwhile
     finally:
         await sweeper.stop()
+
+
+async def test_a_collection_waits_until_enough_pages_closed_to_be_worth_its_cost() -> None:
+    sweeper = memory.Sweeper(lambda: 100, gather=0.01)  # 100 pages open: worth it once 10 closed
+    with no_automatic_collections():
+        left = weakref.ref(Cycle())
+        sweeper.start()
+        try:
+            for _ in range(9):
+                sweeper.closed()
+            await until(lambda: sweeper.sweeps >= 1)
+            assert sweeper.collections == 0
+            assert left() is not None
+            sweeper.closed()
+            await until(lambda: left() is None)
+            assert sweeper.collections == 1
+        finally:
+            await sweeper.stop()
 
 
 def test_memory_can_be_handed_back_on_this_system() -> None:
