@@ -65,9 +65,8 @@ async def lifespan(fastapi_app: FastAPI) -> AsyncIterator[None]:
     live = LiveContracts()
     live.start()
     pages = Runtime.start(live)
-    sweeper = memory.Sweeper(
-        lambda: len(Client.instances)
-    )  # what pages leave behind is handed back soon, not at the next rare full collection
+    # what pages leave behind is handed back soon, not at the next rare full collection
+    sweeper = memory.Sweeper(lambda: len(Client.instances))
     app.on_connect(sweeper.opened)
     app.on_delete(sweeper.closed)
     sweeper.start()
