@@ -48,11 +48,14 @@ def return_large_buffers() -> bool:
 
 def hand_back() -> bool:
     """Give the heaps' free memory back to the system, wherever it lies in them (glibc only); whether it could."""
+    libc = _libc()
     try:
-        libc = _libc()
-        return libc is not None and libc.malloc_trim(0) >= 0
-    except AttributeError:
-        return False
+        if libc is not None:
+            libc.malloc_trim(0)  # 1 if it gave memory back, 0 if there was none to give
+            return True
+    except AttributeError:  # not glibc
+        pass
+    return False
 
 
 class Sweeper:

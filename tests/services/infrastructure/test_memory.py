@@ -4,7 +4,7 @@ import asyncio
 import gc
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar
@@ -12,6 +12,7 @@ from typing import ClassVar
 from argon2 import PasswordHasher
 
 from services.infrastructure import memory
+from tests.helpers import until
 
 
 def resident() -> int:
@@ -43,14 +44,6 @@ class Cycle:
 
     def __init__(self) -> None:
         self.me = self
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    for _ in range(1000):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError('the condition never held')
 
 
 @contextmanager
