@@ -16,7 +16,8 @@ POST p50/p99, POST 200 → the new number on every page of that contract p50/p95
 ``--wait`` s), live flushes a second and SQL statements of the live path per ledger change (``BALANCES_STATS``) —
 each with its ratio to the ``1x500`` shape of the same run, when it ran. With ``--processes``, one process is killed
 halfway through the drive: the pages it held must come back through the balancer (reconnect, reload) and be current
-again; the seconds that took and the POSTs lost are printed.
+again; the seconds that took and the POSTs lost are printed, and the update p95 of the pages that kept their process
+(the whole run: the moved pages' updates wait for their page to be back).
 """
 
 import argparse
@@ -146,9 +147,12 @@ async def _hold_pages(url: str, tenants: list[Tenant], per_tenant: int, driver: 
     while (order := await asyncio.to_thread(driver.recv)) != 'close':
         assert order == 'report', order
         seen: dict[int, list[Seen]] = {}
+        kept: dict[int, list[Seen]] = {}  # the pages that never lost their process
         for page in pages:
             seen.setdefault(page.contract, []).append(page.seen)
-        driver.send((seen, [gap for page in pages for gap in page.recovered]))
+            if not page.recovered:
+                kept.setdefault(page.contract, []).append(page.seen)
+        driver.send((seen, kept, [gap for page in pages for gap in page.recovered]))
     for page in pages:
         await page.close()
     for http in sessions:
@@ -312,7 +316,7 @@ async def run_shape(shape: Shape, args: argparse.Namespace, tmp: Path) -> dict[s
         )
         await asyncio.sleep(args.wait)
         pages.send('report')
-        shown, recovered = await asyncio.to_thread(pages.recv)
+        shown, kept, recovered = await asyncio.to_thread(pages.recv)
         latencies, missed = delays(done.posts, shown, args.wait)
         answered = [post for post in done.posts if post.status == 200]
         result['posts lost'] = len(done.posts) - len(answered)
@@ -333,6 +337,8 @@ async def run_shape(shape: Shape, args: argparse.Namespace, tmp: Path) -> dict[s
             result['moved pages whole again max s'] = max(gaps, default=float('nan'))
             # the same figures apart: before the kill, and once every moved page was whole again
             whole = killed[0] + max(gaps, default=0.0)
+            stayed, _ = delays(done.posts, kept, args.wait)
+            result['update p95 ms, pages that kept their process'] = percentile(stayed, 95)
             for name, part in (('before the kill', [p for p in done.posts if p.answered < killed[0]]),
                                ('once recovered', [p for p in done.posts if p.sent > whole])):  # fmt: skip
                 latencies, _ = delays(part, shown, args.wait)
@@ -357,8 +363,8 @@ ORDER = [
     'cpu % no usage', 'cpu % driven', 'pages process cpu %', 'postgresql cpu %', 'steal %', 'health p50 ms',
     'health p99 ms', 'post p50 ms', 'post p99 ms', 'update p50 ms', 'update p95 ms', 'update p99 ms',
     'updates missed', 'updates expected', 'posts lost', 'pages moved by the kill', 'moved pages whole again p50 s',
-    'moved pages whole again max s', 'post p99 ms before the kill', 'update p95 ms before the kill',
-    'post p99 ms once recovered', 'update p95 ms once recovered', 'flushes/s driven',
+    'moved pages whole again max s', 'update p95 ms, pages that kept their process', 'post p99 ms before the kill',
+    'update p95 ms before the kill', 'post p99 ms once recovered', 'update p95 ms once recovered', 'flushes/s driven',
     'statements per change',
 ]  # fmt: skip
 BASE = '1x500'

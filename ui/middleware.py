@@ -1,4 +1,6 @@
-"""NiceGUI's HTTP middlewares as plain ASGI: the same work, without a task and a cancelled task group per request
+"""NiceGUI's HTTP middlewares as plain ASGI, and the pages' turns
+
+NiceGUI's HTTP middlewares as plain ASGI: the same work, without a task and a cancelled task group per request.
 
 NiceGUI wraps every HTTP request in three ``BaseHTTPMiddleware`` (which browser a request comes from, a proxy's
 path prefix in redirects, the cache headers of its own files). Each runs the rest of the app in a task of its own
@@ -7,13 +9,18 @@ cancelled scope, its ``CancelledError``, the traceback and its frames) that only
 many pages open, frequent collections, each a pause any request meeting it waited through (measured in
 docs/PERFORMANCE.md). The classes here do what NiceGUI's do,
 as the ``send`` of the request's own task; ``install`` puts them in their place once NiceGUI has added its own.
+
+A page is built a few at a time (``PageTurns``): when a process takes over the pages of one that died, hundreds of
+them arrive at once, and building them all together filled the event loop's queue, so that every other await —
+the live pass reading the numbers of the pages already open, a usage POST — waited behind all of them.
 """
 
+import asyncio
 import uuid
 from typing import Any
 
 from fastapi import FastAPI
-from nicegui import __version__, core, storage
+from nicegui import Client, __version__, core, storage
 from nicegui.middlewares import RedirectWithPrefixMiddleware, SetCacheControlMiddleware
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware import Middleware
@@ -109,6 +116,40 @@ class SetCacheControl(PlainMiddleware):
         await self.app(scope, receive, cached)
 
 
+PAGE_TURNS = 8  # pages built at once: enough to keep a core busy while some wait for the database
+
+
+class PageTurns(PlainMiddleware):
+    """At most ``PAGE_TURNS`` of NiceGUI's pages (their paths, ``GET``) are built at once; the others wait their turn,
+    first come first served, before NiceGUI starts the page (and its 3 s). Nothing else waits: the API, the files,
+    the sockets."""
+
+    def __init__(self, app: ASGIApp, turns: int = PAGE_TURNS) -> None:
+        super().__init__(app)
+        self.turns = turns
+        self._gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    def gate(self) -> asyncio.Semaphore:
+        """The turns of the running loop (a test may run the app on several loops, one after the other)."""
+        loop = asyncio.get_running_loop()
+        if self._gate is None or self._gate[0] is not loop:
+            self._gate = loop, asyncio.Semaphore(self.turns)
+        return self._gate[1]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        page = scope['type'] == 'http' and scope['method'] in {'GET', 'HEAD'} and scope['path'] in pages()
+        if not page:
+            await self.app(scope, receive, send)
+            return
+        async with self.gate():
+            await self.app(scope, receive, send)
+
+
+def pages() -> set[str]:
+    """The paths of NiceGUI's pages."""
+    return set(Client.page_routes.values())
+
+
 PLAIN: dict[Any, type[PlainMiddleware]] = {
     storage.RequestTrackingMiddleware: RequestTracking,
     RedirectWithPrefixMiddleware: RedirectWithPrefix,
@@ -118,8 +159,11 @@ PLAIN: dict[Any, type[PlainMiddleware]] = {
 
 def install(app: FastAPI) -> None:
     """Put the plain versions in the place of NiceGUI's (called as the app starts: ``ui.run`` adds NiceGUI's just
-    before); the middleware stack is built again at the next request."""
+    before), and the pages' turns innermost (a request refused at the door does not wait for a turn); the middleware
+    stack is built again at the next request."""
     swapped = [Middleware(PLAIN[m.cls]) if m.cls in PLAIN else m for m in app.user_middleware]  # none takes options
-    if any(m.cls in PLAIN for m in app.user_middleware):
+    if not any(m.cls is PageTurns for m in swapped):
+        swapped.append(Middleware(PageTurns))
+    if swapped != app.user_middleware:
         app.user_middleware[:] = swapped
         app.middleware_stack = None

@@ -1,5 +1,6 @@
 """The request middlewares, as plain ASGI (``ui.middleware``): what NiceGUI's did, and no garbage per request"""
 
+import asyncio
 import gc
 import types
 from collections import Counter
@@ -7,9 +8,12 @@ from collections import Counter
 from nicegui import __version__, app
 from nicegui.testing import User
 from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import empty_receive
+from starlette.types import Message, Receive, Scope, Send
 
+from tests.helpers import until
 from tests.ui.conftest import Seeded, browser_session, sign_in
-from ui.middleware import PLAIN
+from ui.middleware import PLAIN, PageTurns, pages
 
 
 def test_no_request_goes_through_a_base_http_middleware(user: User) -> None:
@@ -77,3 +81,48 @@ async def test_niceguis_own_files_are_cached_and_pages_are_not(user: User) -> No
     assert asset.status_code == 200
     assert asset.headers['cache-control'] == app.config.cache_control_directives
     assert (await user.http_client.get('/login')).headers['cache-control'] == 'no-store'
+
+
+async def test_pages_are_built_a_few_at_a_time_and_nothing_else_waits(user: User) -> None:
+    """A takeover opens hundreds of pages at once: they take turns (first come, first served), while the API, the
+    files and any other request go on beside them."""
+    assert app.user_middleware[-1].cls is PageTurns  # innermost: a request refused at the door takes no turn
+    assert {'/', '/login'} <= pages()
+    inside: list[tuple[str, str]] = []
+    most = 0
+    release = asyncio.Event()
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        nonlocal most
+        inside.append((scope['method'], scope['path']))
+        most = max(most, sum(method == 'GET' and path in pages() for method, path in inside))
+        await release.wait()
+        inside.remove((scope['method'], scope['path']))
+        await send({'type': 'http.response.start', 'status': 200, 'headers': []})
+        await send({'type': 'http.response.body', 'body': scope['path'].encode()})
+
+    turns = PageTurns(inner, turns=2)
+    order: list[int] = []
+
+    async def request(number: int, path: str, method: str = 'GET') -> None:
+        answer: list[Message] = []
+
+        async def send(message: Message) -> None:
+            answer.append(message)
+
+        scope = {'type': 'http', 'method': method, 'path': path, 'headers': []}
+        await turns(scope, empty_receive, send)
+        assert answer[0]['status'] == 200
+        order.append(number)
+
+    calls = [request(n, '/' if n % 2 else '/login') for n in range(6)]
+    calls += [request(10, '/api/v1/health'), request(11, '/', 'POST'), request(12, '/_nicegui/x.js')]
+    running = [asyncio.create_task(call) for call in calls]
+    await until(lambda: len(inside) == 5)
+    # two pages, and the rest
+    assert sorted(inside) == [('GET', '/'), ('GET', '/_nicegui/x.js'), ('GET', '/api/v1/health'), ('GET', '/login'),
+                              ('POST', '/')]  # fmt: skip
+    release.set()
+    await asyncio.gather(*running)
+    assert most == 2
+    assert [n for n in order if n < 10] == list(range(6))
