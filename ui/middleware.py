@@ -1,6 +1,5 @@
-"""NiceGUI's HTTP middlewares as plain ASGI, and the pages' turns
-
-NiceGUI's HTTP middlewares as plain ASGI: the same work, without a task and a cancelled task group per request.
+"""NiceGUI's HTTP middlewares as plain ASGI (the same work, without a task and a cancelled task group per request),
+and the pages' turns
 
 NiceGUI wraps every HTTP request in three ``BaseHTTPMiddleware`` (which browser a request comes from, a proxy's
 path prefix in redirects, the cache headers of its own files). Each runs the rest of the app in a task of its own
