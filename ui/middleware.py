@@ -116,6 +116,7 @@ class SetCacheControl(PlainMiddleware):
 
 
 PAGE_TURNS = 8  # pages built at once: enough to keep a core busy while some wait for the database
+PAGE_METHODS = frozenset({'GET', 'HEAD'})
 
 
 class PageTurns(PlainMiddleware):
@@ -136,17 +137,12 @@ class PageTurns(PlainMiddleware):
         return self._gate[1]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        page = scope['type'] == 'http' and scope['method'] in {'GET', 'HEAD'} and scope['path'] in pages()
-        if not page:
+        page = scope['type'] == 'http' and scope['method'] in PAGE_METHODS
+        if not (page and scope['path'] in Client.page_routes.values()):  # a view of NiceGUI's pages' paths
             await self.app(scope, receive, send)
             return
         async with self.gate():
             await self.app(scope, receive, send)
-
-
-def pages() -> set[str]:
-    """The paths of NiceGUI's pages."""
-    return set(Client.page_routes.values())
 
 
 PLAIN: dict[Any, type[PlainMiddleware]] = {

@@ -5,7 +5,7 @@ import gc
 import types
 from collections import Counter
 
-from nicegui import __version__, app
+from nicegui import Client, __version__, app
 from nicegui.testing import User
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import empty_receive
@@ -13,7 +13,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from tests.helpers import until
 from tests.ui.conftest import Seeded, browser_session, sign_in
-from ui.middleware import PLAIN, PageTurns, pages
+from ui.middleware import PLAIN, PageTurns
 
 
 def test_no_request_goes_through_a_base_http_middleware(user: User) -> None:
@@ -87,7 +87,8 @@ async def test_pages_are_built_a_few_at_a_time_and_nothing_else_waits(user: User
     """A takeover opens hundreds of pages at once: they take turns (first come, first served), while the API, the
     files and any other request go on beside them."""
     assert app.user_middleware[-1].cls is PageTurns  # innermost: a request refused at the door takes no turn
-    assert {'/', '/login'} <= pages()
+    pages = Client.page_routes.values()
+    assert {'/', '/login'} <= set(pages)
     inside: list[tuple[str, str]] = []
     most = 0
     release = asyncio.Event()
@@ -95,7 +96,7 @@ async def test_pages_are_built_a_few_at_a_time_and_nothing_else_waits(user: User
     async def inner(scope: Scope, receive: Receive, send: Send) -> None:
         nonlocal most
         inside.append((scope['method'], scope['path']))
-        most = max(most, sum(method == 'GET' and path in pages() for method, path in inside))
+        most = max(most, sum(method == 'GET' and path in pages for method, path in inside))
         await release.wait()
         inside.remove((scope['method'], scope['path']))
         await send({'type': 'http.response.start', 'status': 200, 'headers': []})
