@@ -52,8 +52,8 @@ async def enter(sid: str, room: str) -> None:
 
 def owns(sid: str, client_id: str) -> bool:
     """Whether the socket ``sid`` is that of the page ``client_id`` (NiceGUI puts each page's socket in a room named
-    after the page)."""
-    return client_id in core.sio.rooms(sid)
+    after the page). Asks that room, not the socket's rooms: socket.io finds those by going through every room."""
+    return any(member == sid for member, _ in core.sio.manager.get_participants(NAMESPACE, client_id))
 
 
 def on(event: str, handler: Any) -> None:

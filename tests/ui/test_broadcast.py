@@ -12,6 +12,7 @@ from nicegui.testing import User
 
 from tests.ui.conftest import Seeded, open_board, sign_in
 from ui import broadcast, runtime, tuning
+from ui.board import join
 
 
 def test_the_nicegui_these_were_written_for_is_the_one_installed() -> None:
@@ -56,3 +57,38 @@ async def test_a_pages_outbox_waits_for_something_to_send_without_waking_every_s
     assert tuning.outbox_waits_for_its_event()  # NiceGUI's loop is still the one the change was made for
     assert outbox.asyncio.wait_for is tuning._until_set  # and its outboxes use the patient wait
     assert asyncio.wait_for is not tuning._until_set  # nothing else does
+
+
+async def test_only_the_socket_of_a_page_joins_its_boards_room(
+    user: User, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``join`` names a page and its board; a socket that is not that page's (another page's, guessing its id) is
+    refused, and the page's own is let in — found by asking the page's room, whatever the number of rooms."""
+    await sign_in(user)
+    board = await open_board(user)
+    sent: list[str] = []
+
+    async def recording(sid: str, event: str, data: object) -> None:
+        sent.append(sid)
+
+    monkeypatch.setattr(broadcast, 'send_to', recording)
+    others = [f'other-{n}' for n in range(50)]  # rooms of other pages and boards, as a busy process holds
+    for n, sid in enumerate(others):
+        await core.sio.manager.enter_room(sid, '/', f'room-{n}', f'eio-{sid}')
+    page, stranger = [await core.sio.manager.connect(f'eio-{name}', '/') for name in ('page', 'stranger')]
+    await core.sio.manager.enter_room(page, '/', board.client.id)  # as NiceGUI places a page's socket
+    joining = {'client_id': board.client.id, 'board': board.id}
+    try:
+        await join(stranger, joining)
+        assert not broadcast.owns(stranger, board.client.id)
+        assert sent == []
+        assert stranger not in dict(core.sio.manager.get_participants('/', board.room))
+        await join(page, joining)
+        assert broadcast.owns(page, board.client.id)
+        assert sent == [page]
+        assert page in dict(core.sio.manager.get_participants('/', board.room))
+    finally:
+        for n, sid in enumerate(others):
+            await core.sio.manager.leave_room(sid, '/', f'room-{n}')
+        for sid in (page, stranger):
+            await core.sio.manager.disconnect(sid, '/')
