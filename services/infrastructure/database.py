@@ -24,6 +24,7 @@ from pypika_tortoise.terms import Field, Parameter
 from tortoise import Tortoise, connections
 from tortoise.backends.base import executor
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.executor import MigrationExecutor
 from tortoise.transactions import in_transaction
 
@@ -37,16 +38,28 @@ _snapshot: contextvars.ContextVar[BaseDBAsyncClient | None] = contextvars.Contex
 def tortoise_config(db_url: str) -> dict[str, Any]:
     """The Tortoise configuration for a database URL (``sqlite://PATH`` or ``postgres://…``): on a SQLite file, a
     second connection for snapshots (``READER``): in WAL mode its reads run beside the writer's transactions, so that
-    a page's read or an entitlement check never queues behind a batch of usage."""
-    connections = {'default': db_url}
+    a page's read or an entitlement check never queues behind a batch of usage; on PostgreSQL, a pool that takes its
+    connections back as they are (``_handed_back_as_is``)."""
+    connections: dict[str, Any] = {'default': db_url}
     if db_url.startswith('sqlite://') and ':memory:' not in db_url:
         connections[READER] = db_url
+    elif db_url.startswith('postgres'):
+        connections['default'] = expand_db_url(db_url)
+        connections['default']['credentials']['reset'] = _handed_back_as_is
     return {
         'connections': connections,
         'apps': {APP_LABEL: {'models': MODEL_MODULES, 'migrations': 'models.migrations'}},
         'use_tz': True,
         'timezone': 'UTC',
     }
+
+
+async def _handed_back_as_is(connection: object) -> None:
+    """How the PostgreSQL pool resets a connection it takes back, after asyncpg rolled back a transaction left open:
+    not at all. asyncpg's default sends ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` — a round trip
+    for every statement or transaction outside one — to undo session state this app never leaves on a pooled
+    connection: its advisory locks there end with their transaction, its settings are ``SET TRANSACTION``, and its
+    session locks and ``LISTEN`` have connections of their own (``coordination``, ``bus``)."""
 
 
 TORTOISE_ORM = tortoise_config(os.environ.get('BALANCES_DB_URL', DEFAULT_DB_URL))

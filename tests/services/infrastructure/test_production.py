@@ -230,3 +230,32 @@ async def test_16_workers_500_mixed_operations_on_a_few_holders(lane: str, postg
     assert sum(b.total for b in balances) == 900 + sum(bought)  # transfers conserve tokens, replays add nothing
     assert await check_ledger(contract, now=NOW) == []
     await close_database()
+
+
+@pytest.mark.parametrize('lane', ['postgres'])
+async def test_the_pool_takes_a_connection_back_without_a_round_trip_and_never_in_a_transaction(
+    lane: str, postgres_url: str
+) -> None:
+    """asyncpg's pool would send ``… RESET ALL`` after each statement outside a transaction; this app's does not (the
+    last statement the server saw on the connection is the app's own), and a transaction left open is still rolled
+    back before the connection serves again."""
+    await open_database(f'{postgres_url}?minsize=1&maxsize=1')  # one connection: every statement below on it
+    watcher = await asyncpg.connect(postgres_url)
+    try:
+        conn = connections.get('default')
+        (row,) = await conn.execute_query_dict('SELECT pg_backend_pid() AS pid')
+
+        async def seen() -> tuple[str, str]:
+            found = await watcher.fetchrow('SELECT state, query FROM pg_stat_activity WHERE pid = $1', row['pid'])
+            assert found is not None
+            return found['state'], found['query']
+
+        assert await seen() == ('idle', 'SELECT pg_backend_pid() AS pid')
+        async with conn._pool.acquire() as raw:  # a transaction begun and never ended, as a bug would leave it
+            await raw.execute('BEGIN')
+            await raw.execute('SELECT 1 AS one')
+        assert await seen() == ('idle', 'ROLLBACK')  # not 'idle in transaction'
+        assert (await conn.execute_query_dict('SELECT pg_backend_pid() AS pid')) == [row]  # the same connection
+    finally:
+        await watcher.close()
+        await close_database()
