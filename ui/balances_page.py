@@ -289,5 +289,5 @@ async def balances_page() -> None:
             heading(t('Balances', lang), 1, 'text-h5 q-my-none')
             ui.label(t('No contract has been granted to you yet.', lang)).classes('p-4').mark('empty')
         return
-    view = BalancesView(admin, granted, lang, await admins.region_of(admin.id))
+    view = BalancesView(admin, granted, lang, admin.region)
     await view.load()

@@ -283,9 +283,18 @@ def forecast_lines(forecast: HolderForecast, unit: str, lang: str) -> tuple[str,
     return runs_out, unused, near
 
 
+@functools.lru_cache(maxsize=2048)
 def _units_text(units: int) -> str:
-    """A quantity of integer units in plain decimal notation, for drawing (``12.5``)."""
+    """A quantity of integer units in plain decimal notation, for drawing (``12.5``). A card's trend writes 90 days'
+    figures, most of them alike (none used is ``0``): each is worked out once."""
     return format(Decimal(units).scaleb(-4).normalize(), 'f')
+
+
+@functools.lru_cache(maxsize=2048)
+def _units_number(units: int, lang: str) -> str:
+    """A quantity of integer units as the locale writes it (``i18n.number``), for the trend's text: worked out once
+    for the same reason."""
+    return number(Decimal(units).scaleb(-4), lang)
 
 
 def format_card(state: HolderState, *, lang: str, unit: str, title: str) -> CardView:
@@ -314,7 +323,6 @@ def format_card(state: HolderState, *, lang: str, unit: str, title: str) -> Card
             total=total,
         )
     )
-    values = [Decimal(units).scaleb(-4) for units in trend]
     return CardView(
         team=balance.team,
         title=title,
@@ -357,7 +365,7 @@ def format_card(state: HolderState, *, lang: str, unit: str, title: str) -> Card
         forecast_near=near,
         unused=unused,
         trend=SEPARATOR.join(_units_text(units) for units in trend),
-        trend_text=SEPARATOR.join(number(value, lang) for value in values),
+        trend_text=SEPARATOR.join(_units_number(units, lang) for units in trend),
         projection_rate=float(forecast.daily_rate),
         projection_days=forecast.covered_days(PROJECTION_DAYS),
         projection_text=number(forecast.daily_rate, lang),
@@ -365,7 +373,7 @@ def format_card(state: HolderState, *, lang: str, unit: str, title: str) -> Card
             'Daily consumption: {total} over the last {days} days',
             lang,
             total=number(state.trend_total, lang),
-            days=len(values),
+            days=len(trend),
         ),
     )
 

@@ -23,9 +23,12 @@ _DUMMY_HASH = _hasher.hash('not a password of anyone')
 
 @dataclass(frozen=True)
 class AdminInfo:
+    """An administrator as a request finds them: the contracts granted, and the region they chose last (if any)."""
+
     id: int
     email: str
     contracts: tuple[int, ...]
+    region: str | None = None
 
 
 def _email(value: str) -> str:
@@ -58,10 +61,11 @@ async def grant(email: str, contract_id: int, password: str | None = None) -> tu
 
 
 async def admin_info(admin_id: int) -> AdminInfo:
-    """The administrator and the ids of the contracts granted to them; ``DoesNotExist`` for an unknown id."""
+    """The administrator, the ids of the contracts granted to them and their region; ``DoesNotExist`` for an unknown
+    id."""
     admin = await Admin.get(id=admin_id)
     grants = await AdminGrant.filter(admin_id=admin_id).order_by('contract_id').values_list('contract_id', flat=True)
-    return AdminInfo(admin.id, admin.email, tuple(cast(list[int], grants)))
+    return AdminInfo(admin.id, admin.email, tuple(cast(list[int], grants)), admin.region or None)
 
 
 async def authenticate(email: str, password: str) -> AdminInfo | None:
