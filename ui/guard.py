@@ -47,7 +47,10 @@ def signed_in_admin() -> AdminInfo | None:
 
 
 class SignedInOnly(PlainMiddleware):
-    """Plain ASGI (``ui.middleware`` says why not ``BaseHTTPMiddleware``)."""
+    """Plain ASGI (``ui.middleware`` says why not ``BaseHTTPMiddleware``); a page's session lookup is part of its
+    build, in its turn."""
+
+    in_turn = True
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get('path', '') if scope['type'] == 'http' else ''

@@ -11,7 +11,9 @@ as the ``send`` of the request's own task; ``install`` puts them in their place 
 
 A page is built a few at a time (``PageTurns``): when a process takes over the pages of one that died, hundreds of
 them arrive at once, and building them all together filled the event loop's queue, so that every other await —
-the live pass reading the numbers of the pages already open, a usage POST — waited behind all of them.
+the live pass reading the numbers of the pages already open, a usage POST — waited behind all of them. The turn
+covers the sign-in guard's session lookup too: hundreds of lookups at once queued every other query of the process
+on the database pool.
 """
 
 import asyncio
@@ -28,7 +30,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class PlainMiddleware:
-    """An ASGI middleware around ``app`` (this one passes everything through)."""
+    """An ASGI middleware around ``app`` (this one passes everything through); ``in_turn``: its work for a page is
+    part of building it, and waits for the page's turn (``PageTurns`` goes outside the first such)."""
+
+    in_turn = False
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -154,11 +159,14 @@ PLAIN: dict[Any, type[PlainMiddleware]] = {
 
 def install(app: FastAPI) -> None:
     """Put the plain versions in the place of NiceGUI's (called as the app starts: ``ui.run`` adds NiceGUI's just
-    before), and the pages' turns innermost (a request refused at the door does not wait for a turn); the middleware
-    stack is built again at the next request."""
+    before), and the pages' turns as far in as they can be (a request refused at the door does not wait for a turn)
+    but outside what a page's build includes (``in_turn``: the sign-in guard's session lookup — hundreds of those at
+    once would queue every other query of the process on the database pool); the middleware stack is built again at
+    the next request."""
     swapped = [Middleware(PLAIN[m.cls]) if m.cls in PLAIN else m for m in app.user_middleware]  # none takes options
     if not any(m.cls is PageTurns for m in swapped):
-        swapped.append(Middleware(PageTurns))
+        first = next((n for n, m in enumerate(swapped) if getattr(m.cls, 'in_turn', False)), len(swapped))
+        swapped.insert(first, Middleware(PageTurns))
     if swapped != app.user_middleware:
         app.user_middleware[:] = swapped
         app.middleware_stack = None

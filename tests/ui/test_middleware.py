@@ -13,6 +13,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from tests.helpers import until
 from tests.ui.conftest import Seeded, browser_session, sign_in
+from ui.guard import SignedInOnly
 from ui.middleware import PLAIN, PageTurns
 
 
@@ -86,7 +87,8 @@ async def test_niceguis_own_files_are_cached_and_pages_are_not(user: User) -> No
 async def test_pages_are_built_a_few_at_a_time_and_nothing_else_waits(user: User) -> None:
     """A takeover opens hundreds of pages at once: they take turns (first come, first served), while the API, the
     files and any other request go on beside them."""
-    assert app.user_middleware[-1].cls is PageTurns  # innermost: a request refused at the door takes no turn
+    stack: list[object] = [m.cls for m in app.user_middleware]  # outermost first
+    assert stack[stack.index(SignedInOnly) - 1] is PageTurns  # the session lookup in the turn; the door before it
     pages = Client.page_routes.values()
     assert {'/', '/login'} <= set(pages)
     inside: list[tuple[str, str]] = []
