@@ -39,7 +39,7 @@ HAPROXY = """global
 defaults
     mode http
     option http-server-close
-    timeout connect 2s
+    timeout connect 200ms
     timeout client 1h
     timeout server 1h
     timeout tunnel 1h
